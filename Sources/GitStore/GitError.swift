@@ -1,0 +1,68 @@
+import CLibGit2
+
+/// An error reported by libgit2, read on the failing thread right after the failing call.
+public struct GitError: Error, CustomStringConvertible, Sendable {
+    /// What went wrong, in the terms callers act on.
+    public enum Code: Sendable, Equatable {
+        /// The object or reference does not exist.
+        case notFound
+        /// A reference that must not exist already exists.
+        case exists
+        /// A compare-and-swap lost: the reference no longer has the expected value.
+        case modified
+        /// Another writer holds the lock file of a reference.
+        case locked
+        /// Stored data could not be read back as written (corrupt or truncated object).
+        case corrupt
+        /// Any other libgit2 failure.
+        case other(Int32)
+    }
+
+    /// The classified failure.
+    public let code: Code
+    /// libgit2's own message, or ours when libgit2 gave none.
+    public let message: String
+    /// The operation that failed, e.g. `read blob 3f2a...`.
+    public let operation: String
+
+    /// Creates an error for `operation` with `code` and `message`.
+    public init(code: Code, message: String, operation: String) {
+        self.code = code
+        self.message = message
+        self.operation = operation
+    }
+
+    public var description: String { "\(operation): \(message)" }
+
+    /// Builds the error for a failed libgit2 call that returned `result`.
+    static func last(_ result: Int32, _ operation: String) -> GitError {
+        var message = "libgit2 error \(result)"
+        var errorClass: Int32 = 0
+        if let last = git_error_last(), let text = last.pointee.message {
+            message = String(cString: text)
+            errorClass = last.pointee.klass
+        }
+        let code: Code
+        switch result {
+        case GIT_ENOTFOUND.rawValue: code = .notFound
+        case GIT_EEXISTS.rawValue: code = .exists
+        case GIT_EMODIFIED.rawValue: code = .modified
+        case GIT_ELOCKED.rawValue: code = .locked
+        default:
+            switch errorClass {
+            case Int32(GIT_ERROR_ZLIB.rawValue), Int32(GIT_ERROR_ODB.rawValue), Int32(GIT_ERROR_OBJECT.rawValue),
+                 Int32(GIT_ERROR_SHA.rawValue):
+                code = .corrupt
+            default:
+                code = .other(result)
+            }
+        }
+        return GitError(code: code, message: message, operation: operation)
+    }
+}
+
+/// Runs a libgit2 call and throws a `GitError` when it returns a negative code.
+@inline(__always)
+func check(_ result: Int32, _ operation: @autoclosure () -> String) throws {
+    if result < 0 { throw GitError.last(result, operation()) }
+}

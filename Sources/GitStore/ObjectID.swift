@@ -1,0 +1,42 @@
+import CLibGit2
+
+/// A git object id (SHA-1 in the repositories libgit2 1.x creates).
+public struct ObjectID: Hashable, Sendable, CustomStringConvertible {
+    /// The raw id bytes.
+    public let bytes: [UInt8]
+
+    init(_ oid: git_oid) {
+        var oid = oid
+        bytes = withUnsafeBytes(of: &oid.id) { Array($0) }
+    }
+
+    /// Parses a full hexadecimal object id; nil when `hex` is not one.
+    public init?(hex: String) {
+        var oid = git_oid()
+        guard hex.utf8.count == 40, git_oid_fromstr(&oid, hex) == 0 else { return nil }
+        self.init(oid)
+    }
+
+    /// The id as 40 lowercase hexadecimal digits.
+    public var hex: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(bytes.count * 2)
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    public var description: String { hex }
+
+    /// The libgit2 form of this id.
+    var oid: git_oid {
+        var oid = git_oid()
+        withUnsafeMutableBytes(of: &oid.id) { raw in
+            for (index, byte) in bytes.enumerated() where index < raw.count { raw[index] = byte }
+        }
+        return oid
+    }
+}

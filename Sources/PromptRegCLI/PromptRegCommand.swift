@@ -1,0 +1,2 @@
+import ArgumentParser
+public struct PromptRegCommand: ParsableCommand { public init() {} }

@@ -1,0 +1,47 @@
+import Crypto
+
+/// A SHA-256 content digest, written `sha256:<64 lowercase hex digits>`.
+public struct Digest: Hashable, Sendable, Comparable, CustomStringConvertible, Codable {
+    /// The 64 lowercase hexadecimal digits.
+    public let hex: String
+
+    /// The digest of `bytes`.
+    public init(of bytes: some Sequence<UInt8>) {
+        let hash = SHA256.hash(data: Array(bytes))
+        hex = hash.map { byte in
+            let digits = Array("0123456789abcdef")
+            return String([digits[Int(byte >> 4)], digits[Int(byte & 0x0f)]])
+        }.joined()
+    }
+
+    /// Parses `sha256:<hex>`; nil when `text` is not exactly that form.
+    public init?(parsing text: String) {
+        guard text.hasPrefix("sha256:") else { return nil }
+        let hex = text.dropFirst("sha256:".count)
+        guard hex.utf8.count == 64, hex.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) })
+        else { return nil }
+        self.hex = String(hex)
+    }
+
+    /// `sha256:<hex>`.
+    public var description: String { "sha256:\(hex)" }
+
+    /// The first 12 hex digits, for tables.
+    public var short: String { String(hex.prefix(12)) }
+
+    public static func < (lhs: Digest, rhs: Digest) -> Bool { lhs.hex < rhs.hex }
+
+    public init(from decoder: Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let digest = Digest(parsing: text) else {
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: decoder.codingPath, debugDescription: "'\(text)' is not a sha256:<hex> digest"))
+        }
+        self = digest
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}

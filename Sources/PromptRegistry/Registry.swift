@@ -1,0 +1,123 @@
+import Foundation
+import GitStore
+
+/// A promptreg registry: a bare git repository holding immutable bundle versions and the channel
+/// state. The one entry point for publishing, promoting, rolling back and resolving.
+///
+/// Safe to share between threads: every use of the underlying libgit2 handle is serialised.
+public final class Registry: @unchecked Sendable {
+    /// The registry's directory (a bare git repository).
+    public let path: String
+    let repository: GitRepository
+    private let lock = NSLock()
+
+    private init(path: String, repository: GitRepository) {
+        self.path = path
+        self.repository = repository
+    }
+
+    /// Creates a registry at `path`, or opens the one there. Refuses a non-empty directory that is
+    /// not a registry.
+    @discardableResult
+    public static func create(at path: String, actor: String) throws -> Registry {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else {
+                throw PromptRegError(.invalidInput, "\(path) is a file, not a directory", fix: "choose another path")
+            }
+            if GitRepository.isRepository(at: path) {
+                let registry = try open(at: path)
+                guard try registry.repository.referenceTarget(Layout.stateRef) != nil else {
+                    throw PromptRegError(
+                        .invalidInput, "\(path) is a git repository but not a promptreg registry",
+                        fix: "choose an empty directory or a new path")
+                }
+                return registry
+            }
+            let contents = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+            guard contents.isEmpty else {
+                throw PromptRegError(
+                    .invalidInput, "\(path) is a non-empty directory that is not a registry",
+                    fix: "choose an empty directory or a new path")
+            }
+        }
+        let repository = try storage { try GitRepository.initBare(at: path) }
+        try storage { try repository.setConfig("core.logAllRefUpdates", to: "always") }
+        let registry = Registry(path: path, repository: repository)
+        try registry.writeInitialState(actor: actor)
+        return registry
+    }
+
+    /// Opens the registry at `path`.
+    public static func open(at path: String) throws -> Registry {
+        guard GitRepository.isRepository(at: path) else {
+            throw PromptRegError(
+                .notFound, "no registry at \(path)",
+                fix: "create one with 'promptreg init \(path)', or point --registry / PROMPTREG_REGISTRY at an existing one")
+        }
+        let repository = try storage { try GitRepository.open(at: path) }
+        return Registry(path: repository.path.hasSuffix("/") ? String(repository.path.dropLast()) : repository.path,
+                        repository: repository)
+    }
+
+    /// The git identity configured for this registry (or globally), as `Name <email>`, if any.
+    public func configuredIdentity() -> String? {
+        withRepository { repository in
+            repository.configuredIdentity().map { $0.email.isEmpty ? $0.name : "\($0.name) <\($0.email)>" }
+        }
+    }
+
+    /// Runs `body` with exclusive use of the libgit2 handle.
+    func withRepository<T>(_ body: (GitRepository) throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(repository)
+    }
+
+    private func writeInitialState(actor: String) throws {
+        try withRepository { repository in
+            guard try Self.storage({ try repository.referenceTarget(Layout.stateRef) }) == nil else { return }
+            let event = StateEvent(
+                seq: 0, time: Timestamp.string(Date()), actor: actor, action: .initialise,
+                message: "create registry", changes: [])
+            let empty = try Self.storage { try repository.emptyTree() }
+            _ = try StateWriter(repository: repository).commit(event: event, changes: [:], baseTree: empty, parent: nil)
+        }
+    }
+
+    /// Runs a storage call, turning libgit2 errors into promptreg errors.
+    static func storage<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as GitError {
+            throw PromptRegError(error)
+        }
+    }
+}
+
+extension PromptRegError {
+    /// The promptreg form of a libgit2 failure.
+    init(_ error: GitError) {
+        switch error.code {
+        case .notFound: self.init(.notFound, error.description)
+        case .exists, .modified: self.init(.conflict, error.description, fix: "run the command again")
+        case .locked:
+            self.init(
+                .conflict, "\(error.description)",
+                fix: "another promptreg process is writing; if none is running, the lock file was left by a crash: remove it")
+        case .corrupt:
+            self.init(.integrity, "\(error.description)", fix: "run 'promptreg verify' to see what is damaged")
+        case .other: self.init(.storage, error.description)
+        }
+    }
+}
+
+/// Signature for commits made on behalf of `actor` (`Name <email>` or a bare name).
+func signature(for actor: String, at time: Date) -> GitSignature {
+    if let open = actor.lastIndex(of: "<"), actor.hasSuffix(">") {
+        let name = actor[..<open].trimmingCharacters(in: .whitespaces)
+        let email = String(actor[actor.index(after: open)..<actor.index(before: actor.endIndex)])
+        return GitSignature(name: name.isEmpty ? email : name, email: email, time: time)
+    }
+    return GitSignature(name: actor, email: "", time: time)
+}

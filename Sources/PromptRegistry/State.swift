@@ -1,0 +1,187 @@
+import Foundation
+import GitStore
+
+/// One consistent read of the channel state: everything comes from a single state commit, so a
+/// reader never sees half of a promote or rollback.
+struct StateSnapshot {
+    let repository: GitRepository
+    /// The state commit read.
+    let commit: ObjectID
+    /// Its tree.
+    let tree: ObjectID
+
+    /// The state as the state ref says now.
+    static func current(_ repository: GitRepository) throws -> StateSnapshot {
+        guard let commit = try Registry.storage({ try repository.referenceTarget(Layout.stateRef) }) else {
+            throw PromptRegError(
+                .integrity, "\(repository.path) has no \(Layout.stateRef): it is not a promptreg registry, or its state was deleted",
+                fix: "run 'promptreg init' on a new path, or restore the ref from a backup or a clone")
+        }
+        return try at(commit, repository)
+    }
+
+    /// The state as of state commit `commit`.
+    static func at(_ commit: ObjectID, _ repository: GitRepository) throws -> StateSnapshot {
+        let info = try Registry.storage { try repository.readCommit(commit) }
+        return StateSnapshot(repository: repository, commit: commit, tree: info.tree)
+    }
+
+    /// Decodes the state document at `path`; nil when there is none. A document that does not
+    /// decode is an integrity failure.
+    func document<T: Decodable>(_ type: T.Type, at path: String) throws -> T? {
+        guard let data = try Registry.storage({ try repository.readFile(path, inTree: tree) }) else { return nil }
+        return try CanonicalJSON.decode(type, from: data, file: "state \(commit.hex.prefix(12)):\(path)", code: .integrity)
+    }
+
+    /// Names in the state directory `path`.
+    func names(in path: String) throws -> [String] {
+        try Registry.storage { try repository.listTree(path, inTree: tree) }
+    }
+
+    /// This commit's event.
+    func event() throws -> StateEvent {
+        guard let event = try document(StateEvent.self, at: Layout.eventFile) else {
+            throw PromptRegError(
+                .integrity, "state commit \(commit) has no \(Layout.eventFile)",
+                fix: "the state history was written by something other than promptreg; restore it from a clone")
+        }
+        return event
+    }
+
+    /// Every bundle with at least one published version, sorted.
+    func bundleNames() throws -> [String] { try names(in: Layout.versionsDirectory).sorted() }
+
+    /// The published versions of `name`, ascending.
+    func versions(of name: String) throws -> [SemanticVersion] {
+        try names(in: "\(Layout.versionsDirectory)/\(name)").compactMap { try? SemanticVersion(parsing: $0) }.sorted()
+    }
+
+    /// The record of `name@version`, if published.
+    func versionRecord(_ name: String, _ version: SemanticVersion) throws -> VersionRecord? {
+        try document(VersionRecord.self, at: Layout.versionRecordFile(name, version))
+    }
+
+    /// The version of `name` whose bundle digest is `digest`, if any.
+    func version(of name: String, digest: Digest) throws -> SemanticVersion? {
+        try document(SemanticVersion.self, at: Layout.digestIndexFile(name, digest))
+    }
+
+    /// Channels that have ever had a pointer, sorted.
+    func channels() throws -> [String] { try names(in: Layout.channelsDirectory).sorted() }
+
+    /// Where `channel` points for bundle `name`.
+    func pointer(_ channel: String, _ name: String) throws -> ChannelPointer? {
+        try document(ChannelPointer.self, at: Layout.pointerFile(channel, name))
+    }
+
+    /// Every pointer of `channel`, by bundle.
+    func pointers(_ channel: String) throws -> [String: ChannelPointer] {
+        var found: [String: ChannelPointer] = [:]
+        for name in try names(in: Layout.pointersDirectory(channel)) {
+            found[name] = try pointer(channel, name)
+        }
+        return found
+    }
+
+    /// The undo stack of `channel`.
+    func undoStack(_ channel: String) throws -> UndoStack {
+        try document(UndoStack.self, at: Layout.undoFile(channel)) ?? UndoStack(entries: [])
+    }
+}
+
+/// What one state commit should do: its event (without sequence number) and the files it writes
+/// (nil removes a file).
+struct StateUpdate {
+    var action: StateEvent.Action
+    var message: String
+    var changes: [StateChange]
+    var files: [String: [UInt8]?]
+}
+
+/// Writes state commits: blobs, then the tree, then the commit, then the compare-and-swap of the state ref.
+struct StateWriter {
+    let repository: GitRepository
+
+    /// Writes a state commit for `event` with `files` on top of `baseTree` and moves the state ref
+    /// from `parent` to it. Throws `GitError` `.modified`, `.exists` or `.locked` when another
+    /// writer got there first.
+    func commit(event: StateEvent, changes files: [String: [UInt8]?], baseTree: ObjectID, parent: ObjectID?) throws -> ObjectID {
+        var treeChanges = try files.sorted { $0.key < $1.key }.map { path, bytes in
+            TreeChange(path: path, blob: try bytes.map { try repository.writeBlob(Data($0)) })
+        }
+        treeChanges.append(
+            TreeChange(path: Layout.eventFile, blob: try repository.writeBlob(Data(CanonicalJSON.bytes(of: event)))))
+        let tree = try repository.updateTree(baseTree, changes: treeChanges)
+        let commit = try repository.createCommit(
+            tree: tree, parents: parent.map { [$0] } ?? [], author: signature(for: event.actor, at: Date()),
+            message: Self.message(for: event))
+        try repository.updateReference(
+            Layout.stateRef, to: commit, expecting: parent.map { .pointsAt($0) } ?? .absent,
+            logMessage: "promptreg \(event.action.rawValue) seq \(event.seq)")
+        return commit
+    }
+
+    /// The commit message: readable in `git log`, with every field of the event.
+    static func message(for event: StateEvent) -> String {
+        var lines = ["\(event.action.rawValue): \(event.message.split(separator: "\n").first.map(String.init) ?? "")", ""]
+        if event.message.contains("\n") { lines += [event.message, ""] }
+        lines.append("seq: \(event.seq)")
+        lines.append("time: \(event.time)")
+        lines.append("actor: \(event.actor)")
+        lines.append("action: \(event.action.rawValue)")
+        for change in event.changes {
+            let from = change.from.map(\.description) ?? "(none)"
+            let to = change.to.map(\.description) ?? "(none)"
+            if let channel = change.channel {
+                lines.append("change: \(change.bundle) \(channel) \(from) -> \(to)")
+            } else {
+                lines.append("change: \(change.bundle) published \(to) \(change.to?.digest.description ?? "")")
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+extension Registry {
+    /// How many times a state update is re-read and re-applied after losing a race.
+    static let maxStateAttempts = 50
+
+    /// Applies `intent` to the current state as one new state commit, with compare-and-swap. On a
+    /// lost race it re-reads the state and calls `intent` again (which may refuse by throwing), up
+    /// to `maxStateAttempts` times; then it reports a conflict.
+    func updateState(actor: String, _ intent: (StateSnapshot) throws -> StateUpdate) throws -> StateEvent {
+        try withRepository { repository in
+            var lastError: GitError?
+            for attempt in 0..<Self.maxStateAttempts {
+                if attempt > 0 { Self.backoff(attempt) }
+                let snapshot = try StateSnapshot.current(repository)
+                let update = try intent(snapshot)
+                let event = StateEvent(
+                    seq: try snapshot.event().seq + 1, time: Timestamp.string(Date()), actor: actor,
+                    action: update.action, message: update.message, changes: update.changes)
+                do {
+                    _ = try StateWriter(repository: repository).commit(
+                        event: event, changes: update.files, baseTree: snapshot.tree, parent: snapshot.commit)
+                    return event
+                } catch let error as GitError where [.modified, .exists, .locked].contains(error.code) {
+                    lastError = error
+                }
+            }
+            if let lastError, lastError.code == .locked {
+                let lockPath = (repository.path as NSString).appendingPathComponent(Layout.stateRef + ".lock")
+                throw PromptRegError(
+                    .conflict, "the state ref is locked: \(lockPath) stayed in place through \(Self.maxStateAttempts) attempts",
+                    fix: "if no promptreg or git process is writing to this registry, a crashed writer left it: remove \(lockPath)")
+            }
+            throw PromptRegError(
+                .conflict, "the state changed under this command \(Self.maxStateAttempts) times in a row; nothing was written",
+                fix: "run the command again; if it keeps failing, too many writers are racing")
+        }
+    }
+
+    /// Sleeps a little longer after each lost race, with jitter so racing writers spread out.
+    private static func backoff(_ attempt: Int) {
+        let base = min(50_000, 500 << min(attempt, 7))
+        usleep(UInt32(base + Int.random(in: 0...base)))
+    }
+}

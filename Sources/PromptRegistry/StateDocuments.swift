@@ -1,0 +1,177 @@
+import Foundation
+
+/// Where a version and the state live in the git repository (see README "Storage layout").
+enum Layout {
+    /// The ref whose commit history is the channel state and the audit log.
+    static let stateRef = "refs/promptreg/state"
+    /// The ref of one version; created once, never moved.
+    static func versionRef(_ name: String, _ version: SemanticVersion) -> String {
+        "refs/promptreg/versions/\(name)/\(version)"
+    }
+    /// The glob of every version ref.
+    static let allVersionRefs = "refs/promptreg/versions/*"
+
+    // Files of a version commit's tree.
+    static let manifestFile = "manifest.json"
+    static let publishFile = "publish.json"
+    static func layerFile(_ kind: LayerKind) -> String { "\(kind.rawValue).json" }
+
+    // Files of a state commit's tree.
+    static let eventFile = "event.json"
+    static let versionsDirectory = "versions"
+    static func versionRecordFile(_ name: String, _ version: SemanticVersion) -> String { "versions/\(name)/\(version)" }
+    static func digestIndexFile(_ name: String, _ digest: Digest) -> String { "digests/\(name)/\(digest.hex)" }
+    static let channelsDirectory = "channels"
+    static func pointersDirectory(_ channel: String) -> String { "channels/\(channel)/pointers" }
+    static func pointerFile(_ channel: String, _ name: String) -> String { "channels/\(channel)/pointers/\(name)" }
+    static func undoFile(_ channel: String) -> String { "channels/\(channel)/undo.json" }
+}
+
+/// Stored in each version's tree: who published it, when, why, and what they allowed.
+public struct PublishRecord: Codable, Sendable, Equatable {
+    /// Format tag.
+    public var format = "promptreg.publish/v1"
+    /// Bundle name.
+    public var name: String
+    /// The version.
+    public var version: SemanticVersion
+    /// The bundle digest.
+    public var digest: Digest
+    /// Who published it.
+    public var actor: String
+    /// When, as ISO 8601 UTC.
+    public var time: String
+    /// Why.
+    public var message: String
+    /// Published with `--allow-floating-model`.
+    public var allowFloatingModel: Bool
+    /// Published with `--allow-secrets`.
+    public var allowSecrets: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case format, name, version, digest, actor, time, message
+        case allowFloatingModel = "allow_floating_model", allowSecrets = "allow_secrets"
+    }
+}
+
+/// Stored in the state for each published version: the digest it was published with (which a
+/// moved version ref cannot rewrite) and the commit that holds it.
+public struct VersionRecord: Codable, Sendable, Equatable {
+    /// Format tag.
+    public var format = "promptreg.version/v1"
+    /// The version.
+    public var version: SemanticVersion
+    /// The bundle digest at publish time.
+    public var digest: Digest
+    /// The version commit (git object id).
+    public var commit: String
+    /// The state sequence number of the publish.
+    public var seq: Int64
+    /// When, as ISO 8601 UTC.
+    public var time: String
+    /// Who published it.
+    public var actor: String
+}
+
+/// A channel pointer: which version of a bundle a channel runs, and since when.
+public struct ChannelPointer: Codable, Sendable, Equatable {
+    /// Format tag.
+    public var format = "promptreg.pointer/v1"
+    /// The version.
+    public var version: SemanticVersion
+    /// Its bundle digest, recorded when the pointer was set.
+    public var digest: Digest
+    /// Share of subjects (0-100) that get this channel instead of `prod`; used by `canary`.
+    public var traffic: Double?
+    /// The state sequence number that set it.
+    public var seq: Int64
+    /// When it was set, ISO 8601 UTC.
+    public var time: String
+    /// Who set it.
+    public var actor: String
+}
+
+/// A version and digest, as shown in a change.
+public struct PointerTarget: Codable, Sendable, Equatable, CustomStringConvertible {
+    /// The version.
+    public var version: SemanticVersion
+    /// The bundle digest.
+    public var digest: Digest
+    /// The traffic share, when the pointer carries one.
+    public var traffic: Double?
+
+    public var description: String {
+        traffic.map { "\(version) (\(Self.percent($0)))" } ?? "\(version)"
+    }
+
+    static func percent(_ value: Double) -> String {
+        value == value.rounded() ? "\(Int(value))%" : "\(value)%"
+    }
+}
+
+/// One change of a state commit: a version published (no channel) or a channel pointer moved.
+public struct StateChange: Codable, Sendable, Equatable {
+    /// The bundle.
+    public var bundle: String
+    /// The channel; nil for a publish.
+    public var channel: String?
+    /// What the pointer was; nil when it did not exist (and for a publish).
+    public var from: PointerTarget?
+    /// What it became; nil when it was removed.
+    public var to: PointerTarget?
+}
+
+/// What a state commit did; stored as `event.json` in its tree. The history of these is the audit log.
+public struct StateEvent: Codable, Sendable, Equatable {
+    /// The kinds of event.
+    public enum Action: String, Codable, Sendable {
+        case initialise = "init", publish, promote, rollback
+    }
+    /// Format tag.
+    public var format = "promptreg.event/v1"
+    /// Grows by exactly one with each state commit, from 0 at `init`.
+    public var seq: Int64
+    /// ISO 8601 UTC.
+    public var time: String
+    /// Who.
+    public var actor: String
+    /// What kind of event.
+    public var action: Action
+    /// Why, as the user said.
+    public var message: String
+    /// What changed.
+    public var changes: [StateChange]
+}
+
+/// One entry of a channel's undo stack: a change to that channel that `rollback` can revert.
+public struct UndoEntry: Codable, Sendable, Equatable {
+    /// One bundle's move.
+    public struct Move: Codable, Sendable, Equatable {
+        /// The bundle.
+        public var bundle: String
+        /// The pointer before the change; nil when the bundle was not on the channel.
+        public var from: ChannelPointer?
+        /// The pointer the change set.
+        public var to: ChannelPointer
+    }
+    /// The state sequence number of the change.
+    public var seq: Int64
+    /// The bundles it moved.
+    public var moves: [Move]
+}
+
+/// A channel's undo stack, newest last, at most `UndoStack.limit` entries.
+public struct UndoStack: Codable, Sendable, Equatable {
+    /// Format tag.
+    public var format = "promptreg.undo/v1"
+    /// Entries, oldest first.
+    public var entries: [UndoEntry]
+
+    /// How many changes of one channel can be rolled back, one after another.
+    public static let limit = 100
+}
+
+/// UTC timestamps in the one format promptreg stores: `2026-11-21T12:34:56Z`.
+enum Timestamp {
+    static func string(_ date: Date) -> String { date.formatted(.iso8601) }
+}

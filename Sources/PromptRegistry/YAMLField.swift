@@ -1,0 +1,114 @@
+import Yams
+
+/// One node of a YAML document with where it came from, for reading a fixed schema with errors
+/// that name the file, the field path and the line.
+struct YAMLField {
+    let node: Node
+    let file: String
+    let path: String
+
+    var line: Int? { node.mark?.line }
+
+    /// An invalid-input error about this field.
+    func fail(_ problem: String, fix: String? = nil) -> PromptRegError {
+        .invalid(file: file, line: line, field: path, problem, fix: fix)
+    }
+
+    /// Refuses anchors and aliases: bundle files are small, and aliases are how YAML bombs are built.
+    /// Only meaningful while the `Parser` that made the node is alive (Yams holds anchors weakly).
+    private func checkPlain() throws {
+        if node.anchor != nil || { if case .alias = node { return true }; return false }() {
+            throw fail("YAML anchors and aliases (&name, *name) are not allowed", fix: "write the value out in full")
+        }
+    }
+
+    /// The members of a mapping; refuses keys not in `required` or `optional`, missing required keys
+    /// and duplicate keys.
+    func mapping(required: [String], optional: [String] = []) throws -> [String: YAMLField] {
+        try checkPlain()
+        guard case .mapping(let mapping) = node else {
+            throw fail("expected a mapping (key: value lines), found \(kindName)")
+        }
+        var members: [String: YAMLField] = [:]
+        for (keyNode, value) in mapping {
+            let keyField = YAMLField(node: keyNode, file: file, path: path)
+            try keyField.checkPlain()
+            guard case .scalar(let key) = keyNode else { throw keyField.fail("keys must be plain strings") }
+            let childPath = path.isEmpty ? key.string : "\(path).\(key.string)"
+            guard required.contains(key.string) || optional.contains(key.string) else {
+                throw YAMLField(node: keyNode, file: file, path: childPath).fail(
+                    "unknown key '\(Names.printable(key.string))'",
+                    fix: "allowed keys here: \((required + optional).joined(separator: ", "))")
+            }
+            guard members[key.string] == nil else {
+                throw YAMLField(node: keyNode, file: file, path: childPath).fail("duplicate key '\(key.string)'")
+            }
+            members[key.string] = YAMLField(node: value, file: file, path: childPath)
+        }
+        for key in required where members[key] == nil {
+            throw fail("missing required key '\(key)'", fix: "add '\(key):' here (see README \"Bundle format\")")
+        }
+        return members
+    }
+
+    /// The items of a sequence, at most `limit`.
+    func sequence(limit: Int) throws -> [YAMLField] {
+        try checkPlain()
+        guard case .sequence(let sequence) = node else {
+            throw fail("expected a list (lines starting with '- '), found \(kindName)")
+        }
+        guard sequence.count <= limit else {
+            throw fail("has \(sequence.count) items; at most \(limit) are allowed")
+        }
+        return sequence.enumerated().map { YAMLField(node: $1, file: file, path: "\(path)[\($0)]") }
+    }
+
+    /// A non-empty string scalar.
+    func string() throws -> String {
+        let scalar = try plainScalar()
+        guard tagName != .null, !scalar.string.isEmpty else { throw fail("must not be empty") }
+        return scalar.string
+    }
+
+    /// An integer within `range`.
+    func integer(in range: ClosedRange<Int64>) throws -> Int64 {
+        let scalar = try plainScalar()
+        guard tagName == .int, let value = node.int.map(Int64.init) else { throw fail("'\(scalar.string)' is not an integer") }
+        guard range.contains(value) else { throw fail("\(value) is out of range \(range.lowerBound)...\(range.upperBound)") }
+        return value
+    }
+
+    /// A number within `range`.
+    func number(in range: ClosedRange<Double>) throws -> Double {
+        let scalar = try plainScalar()
+        guard tagName == .int || tagName == .float, let value = node.float, value.isFinite else {
+            throw fail("'\(scalar.string)' is not a number")
+        }
+        guard range.contains(value) else { throw fail("\(value) is out of range \(range.lowerBound)...\(range.upperBound)") }
+        return value
+    }
+
+    /// A boolean (`true` or `false`).
+    func boolean() throws -> Bool {
+        let scalar = try plainScalar()
+        guard tagName == .bool, let value = node.bool else { throw fail("'\(scalar.string)' is not true or false") }
+        return value
+    }
+
+    private func plainScalar() throws -> Node.Scalar {
+        try checkPlain()
+        guard case .scalar(let scalar) = node else { throw fail("expected a single value, found \(kindName)") }
+        return scalar
+    }
+
+    private var tagName: Tag.Name { Tag.Name(rawValue: node.tag.rawValue) }
+
+    private var kindName: String {
+        switch node {
+        case .scalar(let scalar): "the value '\(Names.printable(scalar.string))'"
+        case .mapping: "a mapping"
+        case .sequence: "a list"
+        case .alias: "an alias"
+        }
+    }
+}

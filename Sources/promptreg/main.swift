@@ -1,0 +1,3 @@
+import PromptRegCLI
+
+PromptRegCommand.main()
