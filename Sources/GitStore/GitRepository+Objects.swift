@@ -67,20 +67,11 @@ extension GitRepository {
         return Data(bytes: content, count: size)
     }
 
-    /// Returns the id of the empty tree, writing it if needed.
-    public func emptyTree() throws -> ObjectID {
-        var builder: OpaquePointer?
-        try check(git_treebuilder_new(&builder, handle, nil), "create tree builder")
-        defer { git_treebuilder_free(builder) }
-        var oid = git_oid()
-        try check(git_treebuilder_write(&oid, builder), "write empty tree")
-        return ObjectID(oid)
-    }
-
-    /// Writes a tree that is `base` with `changes` applied (nested paths create subtrees) and returns its id.
-    public func updateTree(_ base: ObjectID, changes: [TreeChange]) throws -> ObjectID {
-        let tree = try lookupTree(base)
-        defer { git_tree_free(tree) }
+    /// Writes a tree that is `base` (nil: an empty tree) with `changes` applied (nested paths create
+    /// subtrees) and returns its id.
+    public func updateTree(_ base: ObjectID?, changes: [TreeChange]) throws -> ObjectID {
+        let tree = try base.map(lookupTree)
+        defer { if let tree { git_tree_free(tree) } }
         let paths = changes.map { strdup($0.path) }
         defer { paths.forEach { free($0) } }
         var updates = changes.enumerated().map { index, change in
@@ -91,7 +82,7 @@ extension GitRepository {
                 path: paths[index])
         }
         var oid = git_oid()
-        try check(git_tree_create_updated(&oid, handle, tree, updates.count, &updates), "write tree")
+        try check(git_tree_create_updated(&oid, handle, tree ?? nil, updates.count, &updates), "write tree")
         return ObjectID(oid)
     }
 

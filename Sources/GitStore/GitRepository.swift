@@ -19,7 +19,8 @@ public final class GitRepository {
 
     private init(handle: OpaquePointer) {
         self.handle = handle
-        self.path = String(cString: git_repository_path(handle))
+        let path = String(cString: git_repository_path(handle))
+        self.path = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
     }
 
     deinit { git_repository_free(handle) }

@@ -13,6 +13,11 @@ public enum JSONValue: Sendable, Equatable, Hashable {
     case array([JSONValue])
     case object([String: JSONValue])
 
+    /// The JSON form of an encodable document (for example a layer).
+    public init(encoding document: some Encodable) {
+        self = CanonicalJSON.value(of: document)
+    }
+
     /// The canonical bytes of this value.
     public var canonicalBytes: [UInt8] {
         var out: [UInt8] = []

@@ -27,7 +27,13 @@ public final class Registry: @unchecked Sendable {
             }
             if GitRepository.isRepository(at: path) {
                 let registry = try open(at: path)
-                guard try registry.repository.referenceTarget(Layout.stateRef) != nil else {
+                let refs = try storage { try registry.repository.references(matching: "refs/*") }
+                if refs.isEmpty {
+                    // An empty repository, e.g. an init that stopped before its first state commit.
+                    try registry.writeInitialState(actor: actor)
+                    return registry
+                }
+                guard refs.contains(where: { $0.name == Layout.stateRef }) else {
                     throw PromptRegError(
                         .invalidInput, "\(path) is a git repository but not a promptreg registry",
                         fix: "choose an empty directory or a new path")
@@ -56,8 +62,7 @@ public final class Registry: @unchecked Sendable {
                 fix: "create one with 'promptreg init \(path)', or point --registry / PROMPTREG_REGISTRY at an existing one")
         }
         let repository = try storage { try GitRepository.open(at: path) }
-        return Registry(path: repository.path.hasSuffix("/") ? String(repository.path.dropLast()) : repository.path,
-                        repository: repository)
+        return Registry(path: repository.path, repository: repository)
     }
 
     /// The git identity configured for this registry (or globally), as `Name <email>`, if any.
@@ -80,8 +85,10 @@ public final class Registry: @unchecked Sendable {
             let event = StateEvent(
                 seq: 0, time: Timestamp.string(Date()), actor: actor, action: .initialise,
                 message: "create registry", changes: [])
-            let empty = try Self.storage { try repository.emptyTree() }
-            _ = try StateWriter(repository: repository).commit(event: event, changes: [:], baseTree: empty, parent: nil)
+            _ = try Self.storage {
+                try StateWriter(repository: repository).commit(
+                    event: event, changes: [:], baseTree: nil, parent: nil)
+            }
         }
     }
 
@@ -119,5 +126,6 @@ func signature(for actor: String, at time: Date) -> GitSignature {
         let email = String(actor[actor.index(after: open)..<actor.index(before: actor.endIndex)])
         return GitSignature(name: name.isEmpty ? email : name, email: email, time: time)
     }
-    return GitSignature(name: actor, email: "", time: time)
+    // git requires an e-mail address; `.invalid` is reserved for names that must never resolve.
+    return GitSignature(name: actor, email: "\(actor.filter { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" })@promptreg.invalid", time: time)
 }

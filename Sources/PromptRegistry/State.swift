@@ -98,6 +98,13 @@ struct StateUpdate {
     var files: [String: [UInt8]?]
 }
 
+/// The sequence number, time and actor the state commit being prepared will carry.
+struct StateStamp {
+    let seq: Int64
+    let time: String
+    let actor: String
+}
+
 /// Writes state commits: blobs, then the tree, then the commit, then the compare-and-swap of the state ref.
 struct StateWriter {
     let repository: GitRepository
@@ -105,7 +112,7 @@ struct StateWriter {
     /// Writes a state commit for `event` with `files` on top of `baseTree` and moves the state ref
     /// from `parent` to it. Throws `GitError` `.modified`, `.exists` or `.locked` when another
     /// writer got there first.
-    func commit(event: StateEvent, changes files: [String: [UInt8]?], baseTree: ObjectID, parent: ObjectID?) throws -> ObjectID {
+    func commit(event: StateEvent, changes files: [String: [UInt8]?], baseTree: ObjectID?, parent: ObjectID?) throws -> ObjectID {
         var treeChanges = try files.sorted { $0.key < $1.key }.map { path, bytes in
             TreeChange(path: path, blob: try bytes.map { try repository.writeBlob(Data($0)) })
         }
@@ -149,16 +156,17 @@ extension Registry {
     /// Applies `intent` to the current state as one new state commit, with compare-and-swap. On a
     /// lost race it re-reads the state and calls `intent` again (which may refuse by throwing), up
     /// to `maxStateAttempts` times; then it reports a conflict.
-    func updateState(actor: String, _ intent: (StateSnapshot) throws -> StateUpdate) throws -> StateEvent {
+    func updateState(actor: String, _ intent: (StateSnapshot, StateStamp) throws -> StateUpdate) throws -> StateEvent {
         try withRepository { repository in
             var lastError: GitError?
             for attempt in 0..<Self.maxStateAttempts {
                 if attempt > 0 { Self.backoff(attempt) }
                 let snapshot = try StateSnapshot.current(repository)
-                let update = try intent(snapshot)
+                let stamp = StateStamp(seq: try snapshot.event().seq + 1, time: Timestamp.string(Date()), actor: actor)
+                let update = try intent(snapshot, stamp)
                 let event = StateEvent(
-                    seq: try snapshot.event().seq + 1, time: Timestamp.string(Date()), actor: actor,
-                    action: update.action, message: update.message, changes: update.changes)
+                    seq: stamp.seq, time: stamp.time, actor: actor, action: update.action, message: update.message,
+                    changes: update.changes)
                 do {
                     _ = try StateWriter(repository: repository).commit(
                         event: event, changes: update.files, baseTree: snapshot.tree, parent: snapshot.commit)

@@ -1,3 +1,3 @@
 import PromptRegCLI
 
-PromptRegCommand.main()
+PromptRegCommand.runMain()
