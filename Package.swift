@@ -38,7 +38,12 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "promptreg", dependencies: ["PromptRegCLI"]),
-        .testTarget(name: "PromptRegistryTests", dependencies: ["PromptRegistry", "GitStore"]),
-        .testTarget(name: "PromptRegCLITests", dependencies: ["PromptRegistry", "promptreg"]),
+        .target(
+            name: "TestSupport",
+            dependencies: ["PromptRegistry", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Tests/TestSupport"
+        ),
+        .testTarget(name: "PromptRegistryTests", dependencies: ["PromptRegistry", "GitStore", "TestSupport"]),
+        .testTarget(name: "PromptRegCLITests", dependencies: ["PromptRegistry", "TestSupport", "promptreg"]),
     ]
 )

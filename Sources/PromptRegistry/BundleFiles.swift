@@ -44,11 +44,15 @@ struct BundleFiles {
         }
         let size = Int(info.st_size)
         guard size <= limits.maxFileBytes else {
-            throw fail("is \(size) bytes; a bundle file may be at most \(limits.maxFileBytes) bytes (1 MiB)")
+            throw fail(
+                "is \(size) bytes; a bundle file may be at most \(limits.maxFileBytes) bytes (1 MiB)",
+                fix: "shorten it or split it; large reference material belongs in retrieval, not in the prompt")
         }
         totalBytes += size
         guard totalBytes <= limits.maxTotalBytes else {
-            throw fail("the bundle's files add up to more than \(limits.maxTotalBytes) bytes")
+            throw fail(
+                "the bundle's files add up to more than \(limits.maxTotalBytes) bytes",
+                fix: "shorten the templates and schemas")
         }
         guard let data = FileManager.default.contents(atPath: real) else { throw fail("cannot be read") }
         guard data.count <= limits.maxFileBytes else { throw fail("grew past \(limits.maxFileBytes) bytes while being read") }

@@ -64,6 +64,7 @@ public struct BundleLoader: Sendable {
         // Yams keeps anchors weakly; the parser must outlive the walk for alias detection.
         return try withExtendedLifetime(parser) {
             let root = YAMLField(node: rootNode, file: files.display(manifestFile), path: "")
+            try root.checkNoAnchors()
             return try read(root, files: &files, policy: policy)
         }
     }

@@ -26,12 +26,16 @@ enum CanonicalJSON {
             return try JSONDecoder().decode(type, from: data)
         } catch let error as DecodingError {
             let (path, problem) = describe(error)
-            throw PromptRegError(
-                code, "\(file): \(path.isEmpty ? "" : path + ": ")\(problem)",
-                fix: code == .integrity ? "run 'promptreg verify' to see what else is damaged" : nil)
+            throw PromptRegError(code, "\(file): \(path.isEmpty ? "" : path + ": ")\(problem)", fix: fix(for: code))
         } catch {
-            throw PromptRegError(code, "\(file): not valid JSON: \(error)")
+            throw PromptRegError(code, "\(file): not valid JSON: \(error)", fix: fix(for: code))
         }
+    }
+
+    private static func fix(for code: PromptRegError.Code) -> String {
+        code == .integrity
+            ? "run 'promptreg verify' to see what else is damaged"
+            : "correct the JSON (quotes, commas, brackets; keys and types as README \"Bundle format\" says)"
     }
 
     private static func describe(_ error: DecodingError) -> (String, String) {

@@ -145,7 +145,7 @@ extension Registry {
                         guard let record = try snapshot.versionRecord(name, version) else { continue }
                         _ = try Self.loadVersion(name, record, repository: repository)
                     } catch let error as PromptRegError {
-                        let layer = LayerKind.allCases.first { error.message.contains("layer \($0.rawValue)") }
+                        let layer = LayerKind.allCases.first { error.message.contains("layer \($0.rawValue):") }
                         problems.append(.init(subject: "\(name)@\(version)", layer: layer?.rawValue, message: error.message))
                     }
                 }

@@ -91,11 +91,11 @@ extension Registry {
         } catch let error as GitError {
             throw integrity("its commit cannot be read (\(error.message))")
         }
-        func read(_ file: String) throws -> Data? {
+        func read(_ file: String, layer: LayerKind? = nil) throws -> Data? {
             do {
                 return try repository.readFile(file, inTree: tree)
             } catch let error as GitError {
-                throw integrity("\(file) cannot be read (\(error.message))")
+                throw integrity("\(layer.map { "layer \($0.rawValue): " } ?? "")\(file) cannot be read (\(error.message))")
             }
         }
         guard let manifestData = try read(Layout.manifestFile) else { throw integrity("manifest.json is missing") }
@@ -106,7 +106,7 @@ extension Registry {
         let manifest = try CanonicalJSON.decode(Manifest.self, from: manifestData, file: "\(label) manifest.json", code: .integrity)
         var documents: [LayerKind: [UInt8]] = [:]
         for (kind, expected) in manifest.layerDigests {
-            guard let data = try read(Layout.layerFile(kind)) else { throw integrity("layer \(kind.rawValue) is missing") }
+            guard let data = try read(Layout.layerFile(kind), layer: kind) else { throw integrity("layer \(kind.rawValue): missing") }
             let actual = Digest(of: data)
             guard actual == expected else {
                 throw integrity("layer \(kind.rawValue): digest \(actual) differs from the manifest's \(expected)")
@@ -114,7 +114,7 @@ extension Registry {
             documents[kind] = Array(data)
         }
         func layer<T: Decodable>(_ type: T.Type, _ kind: LayerKind) throws -> T {
-            guard let bytes = documents[kind] else { throw integrity("layer \(kind.rawValue) is missing from the manifest") }
+            guard let bytes = documents[kind] else { throw integrity("layer \(kind.rawValue): missing from the manifest") }
             return try CanonicalJSON.decode(type, from: Data(bytes), file: "\(label) \(kind.rawValue).json", code: .integrity)
         }
         let content = BundleContent(

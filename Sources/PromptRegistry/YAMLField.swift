@@ -22,6 +22,24 @@ struct YAMLField {
         }
     }
 
+    /// Refuses the document if any node in it is anchored or an alias. Stops at the first one, so an
+    /// alias bomb is never expanded.
+    func checkNoAnchors() throws {
+        try checkPlain()
+        switch node {
+        case .mapping(let mapping):
+            for (key, value) in mapping {
+                try YAMLField(node: key, file: file, path: path).checkNoAnchors()
+                try YAMLField(node: value, file: file, path: path.isEmpty ? key.string ?? "" : "\(path).\(key.string ?? "")").checkNoAnchors()
+            }
+        case .sequence(let sequence):
+            for (index, item) in sequence.enumerated() {
+                try YAMLField(node: item, file: file, path: "\(path)[\(index)]").checkNoAnchors()
+            }
+        case .scalar, .alias: break
+        }
+    }
+
     /// The members of a mapping; refuses keys not in `required` or `optional`, missing required keys
     /// and duplicate keys.
     func mapping(required: [String], optional: [String] = []) throws -> [String: YAMLField] {
