@@ -38,7 +38,7 @@ struct ShowCommand: ParsableCommand {
                 throw PromptRegError(.notFound, "\(bundle.name)@\(bundle.version) has no \(layer.rawValue) layer")
             }
             if output.json || layer != .prompt {
-                let value = try JSONDecoder().decode(JSONValue.self, from: Data(document))
+                let value = try JSONValue(parsing: Data(document), file: "\(layer.rawValue).json")
                 return try Output.json(value)
             }
             for message in bundle.content.prompt.messages {

@@ -58,3 +58,10 @@ enum CanonicalJSON {
         }
     }
 }
+
+extension JSONValue {
+    /// Parses JSON `data` read from `file`; a syntax error is an invalid-input error naming the file.
+    public init(parsing data: Data, file: String) throws {
+        self = try CanonicalJSON.decode(JSONValue.self, from: data, file: file)
+    }
+}

@@ -104,7 +104,8 @@ public struct PointerTarget: Codable, Sendable, Equatable, CustomStringConvertib
         traffic.map { "\(version) (\(Self.percent($0)))" } ?? "\(version)"
     }
 
-    static func percent(_ value: Double) -> String {
+    /// A traffic share as text: `5%`, `12.5%`.
+    public static func percent(_ value: Double) -> String {
         value == value.rounded() ? "\(Int(value))%" : "\(value)%"
     }
 }

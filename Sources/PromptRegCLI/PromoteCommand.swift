@@ -1,0 +1,128 @@
+import ArgumentParser
+import PromptRegistry
+
+/// `promptreg promote`.
+struct PromoteCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "promote",
+        abstract: "Point a channel at a version, or give one channel what another runs.",
+        discussion: """
+            Two forms:
+
+              promptreg promote NAME@VERSION CHANNEL [--traffic PERCENT]
+                points CHANNEL of one bundle at VERSION (verified first). --traffic (0 to 100,
+                decimals allowed) is the share of subjects that get the canary when they ask for
+                prod; it applies to the canary channel only.
+
+              promptreg promote FROM TO [NAME...]
+                gives TO the version FROM runs, for every named bundle (all bundles on FROM when
+                none is named), in one atomic state commit. The canary's traffic goes back to 0.
+
+            Every promote is one state commit, recorded with actor, time and message, and can be
+            undone with 'promptreg rollback'.
+
+            Examples:
+              promptreg promote support-agent@1.1.0 canary --traffic 5 -m "try the new refund rule"
+              promptreg promote canary prod -m "release 2026.11"
+            """)
+
+    @Argument(help: ArgumentHelp("NAME@VERSION, or the channel to promote from.", valueName: "source"))
+    var source: String
+
+    @Argument(help: ArgumentHelp("The channel to set.", valueName: "channel"))
+    var channel: String
+
+    @Argument(help: ArgumentHelp("With FROM TO: only these bundles.", valueName: "name"))
+    var names: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Canary share of subjects, 0 to 100.", valueName: "percent"))
+    var traffic: Double?
+
+    @Option(name: .shortAndLong, help: "Why (recorded in the audit log).")
+    var message: String?
+
+    @OptionGroup var registryOptions: RegistryOptions
+    @OptionGroup var actorOptions: ActorOptions
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        if source.contains("@") {
+            if !names.isEmpty { throw ValidationError("bundle names go with 'promote FROM TO', not with NAME@VERSION") }
+        } else if traffic != nil {
+            throw ValidationError("--traffic goes with 'promote NAME@VERSION canary'")
+        }
+    }
+
+    func run() throws {
+        let registry = try registryOptions.open()
+        let actor = actorOptions.resolve(for: registry)
+        let event: StateEvent
+        if source.contains("@") {
+            let reference = try BundleReference(parsing: source)
+            event = try registry.promote(
+                reference, to: channel, traffic: traffic, message: message ?? "promote \(reference) to \(channel)", actor: actor)
+        } else {
+            event = try registry.promote(
+                channel: source, to: channel, bundles: names, message: message ?? "promote \(source) to \(channel)", actor: actor)
+        }
+        try EventPrinter.print(event, json: output.json)
+    }
+}
+
+/// `promptreg rollback`.
+struct RollbackCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rollback",
+        abstract: "Undo the most recent change to a channel, for every bundle it moved, in one step.",
+        discussion: """
+            Reverts the most recent promote of CHANNEL for every bundle that change touched (or only
+            the NAMEs given), in one atomic state commit: prompt, model, parameters and tools switch
+            back together because the pointer names the whole bundle. Rolling back again walks
+            further back; it never returns to the version just rolled back from. With --to (one
+            bundle), sets exactly that published version.
+
+            Examples:
+              promptreg rollback prod -m "refund replies too generous"
+              promptreg rollback prod support-agent --to 1.0.0
+            """)
+
+    @Argument(help: ArgumentHelp("The channel.", valueName: "channel"))
+    var channel: String
+
+    @Argument(help: ArgumentHelp("Only these bundles.", valueName: "name"))
+    var names: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Set this version (one bundle only).", valueName: "version"))
+    var to: String?
+
+    @Option(name: .shortAndLong, help: "Why (recorded in the audit log).")
+    var message: String?
+
+    @OptionGroup var registryOptions: RegistryOptions
+    @OptionGroup var actorOptions: ActorOptions
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        if to != nil, names.count != 1 { throw ValidationError("--to needs exactly one bundle name") }
+    }
+
+    func run() throws {
+        let version = try to.map { try SemanticVersion(parsing: $0) }
+        let registry = try registryOptions.open()
+        let event = try registry.rollback(
+            channel: channel, bundles: names, to: version, message: message ?? "rollback \(channel)",
+            actor: actorOptions.resolve(for: registry))
+        try EventPrinter.print(event, json: output.json)
+    }
+}
+
+/// Prints what a state commit did.
+enum EventPrinter {
+    static func print(_ event: StateEvent, json: Bool) throws {
+        if json { return try Output.json(event) }
+        Swift.print("\(event.action.rawValue) (seq \(event.seq)):")
+        for change in event.changes {
+            Swift.print("  \(change.bundle) \(change.channel ?? "published"): \(change.from?.description ?? "(none)") -> \(change.to?.description ?? "(none)")")
+        }
+    }
+}

@@ -1,0 +1,227 @@
+import Foundation
+
+/// The channel that serves a share of subjects instead of `prod` (see `Canary`).
+public let canaryChannel = "canary"
+/// The stable channel: what resolve uses by default.
+public let stableChannel = "prod"
+
+/// One cell of `status`: where one channel of one bundle points.
+public struct ChannelStatus: Sendable, Codable, Equatable {
+    /// Bundle name.
+    public let bundle: String
+    /// Channel name.
+    public let channel: String
+    /// The pointer.
+    public let pointer: ChannelPointer
+}
+
+extension Registry {
+    /// Points `channel` of one bundle at the version `reference` names (which is verified first).
+    /// `traffic` (0-100) is the canary share and is only accepted for the canary channel.
+    @discardableResult
+    public func promote(
+        _ reference: BundleReference, to channel: String, traffic: Double? = nil, message: String, actor: String
+    ) throws -> StateEvent {
+        try Names.checkChannel(channel)
+        if let traffic {
+            guard traffic.isFinite, (0...100).contains(traffic) else {
+                throw PromptRegError(.invalidInput, "traffic \(traffic) is outside 0...100", fix: "give a percentage such as 5 or 12.5")
+            }
+            guard channel == canaryChannel else {
+                throw PromptRegError(
+                    .invalidInput, "--traffic applies to the \(canaryChannel) channel only, not \(channel)",
+                    fix: "promote to \(canaryChannel) with --traffic, then 'promote \(canaryChannel) \(stableChannel)' when it is good")
+            }
+        }
+        return try updateState(actor: actor) { snapshot, stamp in
+            let record = try Self.findVersion(reference, in: snapshot)
+            _ = try Self.loadVersion(reference.name, record, repository: snapshot.repository)
+            let current = try snapshot.pointer(channel, reference.name)
+            let pointer = ChannelPointer(
+                version: record.version, digest: record.digest, traffic: channel == canaryChannel ? (traffic ?? current?.traffic ?? 0) : nil,
+                seq: stamp.seq, time: stamp.time, actor: stamp.actor)
+            if let current, current.version == pointer.version, current.digest == pointer.digest, current.traffic == pointer.traffic {
+                throw PromptRegError(
+                    .conflict, "\(channel) of \(reference.name) already points at \(record.version)\(current.traffic.map { " with \(PointerTarget.percent($0)) traffic" } ?? ""); nothing changed")
+            }
+            var plan = ChannelPlan(snapshot: snapshot)
+            try plan.move(reference.name, on: channel, from: current, to: pointer)
+            return plan.update(action: .promote, message: message)
+        }
+    }
+
+    /// Gives channel `target` the version channel `source` has, for `names` (every bundle on
+    /// `source` when empty), in one state commit. A promoted canary's traffic goes back to 0.
+    @discardableResult
+    public func promote(channel source: String, to target: String, bundles names: [String] = [], message: String, actor: String) throws -> StateEvent {
+        try Names.checkChannel(source)
+        try Names.checkChannel(target)
+        guard source != target else {
+            throw PromptRegError(.usage, "promote from \(source) to itself changes nothing", fix: "name two different channels")
+        }
+        for name in names { try Names.checkBundle(name) }
+        return try updateState(actor: actor) { snapshot, stamp in
+            let onSource = try snapshot.pointers(source)
+            let selected = names.isEmpty ? onSource.keys.sorted() : names
+            guard !selected.isEmpty else {
+                throw PromptRegError(.notFound, "no bundle is on \(source)", fix: "promote a version to \(source) first: promptreg promote NAME@VERSION \(source)")
+            }
+            var plan = ChannelPlan(snapshot: snapshot)
+            for name in selected {
+                guard let pointer = onSource[name] else {
+                    throw PromptRegError(.notFound, "\(name) is not on \(source)", fix: "see where it is with 'promptreg status'")
+                }
+                let current = try snapshot.pointer(target, name)
+                if current?.version == pointer.version, current?.digest == pointer.digest, (pointer.traffic ?? 0) == 0 { continue }
+                if current?.version != pointer.version || current?.digest != pointer.digest {
+                    let moved = ChannelPointer(
+                        version: pointer.version, digest: pointer.digest, traffic: target == canaryChannel ? 0 : nil,
+                        seq: stamp.seq, time: stamp.time, actor: stamp.actor)
+                    try plan.move(name, on: target, from: current, to: moved)
+                }
+                if let traffic = pointer.traffic, traffic > 0 {
+                    var settled = pointer
+                    (settled.traffic, settled.seq, settled.time, settled.actor) = (0, stamp.seq, stamp.time, stamp.actor)
+                    try plan.move(name, on: source, from: pointer, to: settled)
+                }
+            }
+            guard !plan.changes.isEmpty else {
+                throw PromptRegError(.conflict, "\(target) already runs what \(source) runs for \(selected.joined(separator: ", ")); nothing changed")
+            }
+            return plan.update(action: .promote, message: message)
+        }
+    }
+
+    /// Reverts the most recent change to `channel` (for the bundles it touched, or only `names`),
+    /// in one state commit. Repeated rollbacks walk further back. With `version`, sets exactly
+    /// that published version for the one bundle named.
+    @discardableResult
+    public func rollback(
+        channel: String, bundles names: [String] = [], to version: SemanticVersion? = nil, message: String, actor: String
+    ) throws -> StateEvent {
+        try Names.checkChannel(channel)
+        for name in names { try Names.checkBundle(name) }
+        if version != nil, names.count != 1 {
+            throw PromptRegError(.usage, "--to needs exactly one bundle name", fix: "promptreg rollback \(channel) NAME --to VERSION")
+        }
+        return try updateState(actor: actor) { snapshot, stamp in
+            var plan = ChannelPlan(snapshot: snapshot)
+            if let version {
+                let name = names[0]
+                let record = try Self.findVersion(.version(name, version), in: snapshot)
+                _ = try Self.loadVersion(name, record, repository: snapshot.repository)
+                guard let current = try snapshot.pointer(channel, name) else {
+                    throw PromptRegError(.notFound, "\(name) is not on \(channel); nothing to roll back", fix: "use promote to put it there")
+                }
+                guard current.version != version else {
+                    throw PromptRegError(.conflict, "\(channel) of \(name) already points at \(version); nothing changed")
+                }
+                let pointer = ChannelPointer(
+                    version: version, digest: record.digest, traffic: current.traffic, seq: stamp.seq, time: stamp.time, actor: stamp.actor)
+                try plan.move(name, on: channel, from: current, to: pointer, undoable: false)
+                return plan.update(action: .rollback, message: message)
+            }
+            var stack = try snapshot.undoStack(channel)
+            guard let index = stack.entries.lastIndex(where: { entry in names.isEmpty || entry.moves.contains { names.contains($0.bundle) } }) else {
+                throw PromptRegError(
+                    .notFound, "nothing to roll back on \(channel)\(names.isEmpty ? "" : " for \(names.joined(separator: ", "))"): it has no earlier change on record",
+                    fix: "see its history with 'promptreg log --channel \(channel)'; use promote to set a version")
+            }
+            let entry = stack.entries[index]
+            let reverted = entry.moves.filter { names.isEmpty || names.contains($0.bundle) }
+            let withoutEarlier = reverted.filter { $0.from == nil }.map(\.bundle)
+            guard withoutEarlier.isEmpty else {
+                throw PromptRegError(
+                    .conflict, "\(withoutEarlier.joined(separator: ", ")) had no version on \(channel) before the change at seq \(entry.seq); rolling back would leave \(channel) empty",
+                    fix: "roll back the other bundles by name, or promote a version explicitly")
+            }
+            for move in reverted {
+                var restored = move.from!
+                (restored.seq, restored.time, restored.actor) = (stamp.seq, stamp.time, stamp.actor)
+                try plan.move(move.bundle, on: channel, from: try snapshot.pointer(channel, move.bundle), to: restored, undoable: false)
+            }
+            let remaining = entry.moves.filter { move in !reverted.contains { $0.bundle == move.bundle } }
+            if remaining.isEmpty { stack.entries.remove(at: index) } else { stack.entries[index].moves = remaining }
+            plan.replaceUndoStack(channel, with: stack)
+            return plan.update(action: .rollback, message: message)
+        }
+    }
+
+    /// Where every channel of every bundle points.
+    public func status() throws -> [ChannelStatus] {
+        try withRepository { repository in
+            let snapshot = try StateSnapshot.current(repository)
+            return try snapshot.channels().flatMap { channel in
+                try snapshot.pointers(channel).map { ChannelStatus(bundle: $0.key, channel: channel, pointer: $0.value) }
+            }.sorted { ($0.bundle, $0.channel) < ($1.bundle, $1.channel) }
+        }
+    }
+
+    /// The audit trail, newest first: at most `limit` events, only those touching `bundle` and
+    /// `channel` when given (a channel filter leaves out publishes).
+    public func log(bundle: String? = nil, channel: String? = nil, limit: Int = 50) throws -> [StateEvent] {
+        if let bundle { try Names.checkBundle(bundle) }
+        if let channel { try Names.checkChannel(channel) }
+        return try withRepository { repository in
+            var events: [StateEvent] = []
+            var snapshot: StateSnapshot? = try StateSnapshot.current(repository)
+            while let current = snapshot, events.count < limit {
+                var event = try current.event()
+                if bundle != nil || channel != nil {
+                    event.changes = event.changes.filter { change in
+                        (bundle == nil || change.bundle == bundle) && (channel == nil || change.channel == channel)
+                    }
+                }
+                if (bundle == nil && channel == nil) || !event.changes.isEmpty { events.append(event) }
+                let parents = try Self.storage { try repository.readCommit(current.commit).parents }
+                snapshot = try parents.first.map { try StateSnapshot.at($0, repository) }
+            }
+            return events
+        }
+    }
+}
+
+/// The files and changes of one channel state commit being prepared: pointer moves, and the undo
+/// stacks that let `rollback` revert them.
+private struct ChannelPlan {
+    let snapshot: StateSnapshot
+    private(set) var changes: [StateChange] = []
+    private var files: [String: [UInt8]?] = [:]
+    private var stacks: [String: UndoStack] = [:]
+    private var pendingMoves: [String: [UndoEntry.Move]] = [:]
+
+    init(snapshot: StateSnapshot) { self.snapshot = snapshot }
+
+    /// Sets `name`'s pointer on `channel`; `undoable` moves are pushed on the channel's undo stack.
+    mutating func move(_ name: String, on channel: String, from: ChannelPointer?, to: ChannelPointer, undoable: Bool = true) throws {
+        files[Layout.pointerFile(channel, name)] = CanonicalJSON.bytes(of: to)
+        changes.append(StateChange(
+            bundle: name, channel: channel, from: from.map(PointerTarget.init), to: PointerTarget(to)))
+        if undoable {
+            if stacks[channel] == nil { stacks[channel] = try snapshot.undoStack(channel) }
+            pendingMoves[channel, default: []].append(UndoEntry.Move(bundle: name, from: from, to: to))
+        }
+    }
+
+    /// Uses `stack` as the channel's undo stack (after a rollback popped from it).
+    mutating func replaceUndoStack(_ channel: String, with stack: UndoStack) { stacks[channel] = stack }
+
+    /// The state update, with each channel's undo stack pushed and trimmed to its limit.
+    func update(action: StateEvent.Action, message: String) -> StateUpdate {
+        var files = self.files
+        for (channel, var stack) in stacks {
+            if let moves = pendingMoves[channel], let seq = moves.first?.to.seq {
+                stack.entries.append(UndoEntry(seq: seq, moves: moves))
+            }
+            stack.entries = Array(stack.entries.suffix(UndoStack.limit))
+            files[Layout.undoFile(channel)] = CanonicalJSON.bytes(of: stack)
+        }
+        return StateUpdate(action: action, message: message, changes: changes, files: files)
+    }
+}
+
+extension PointerTarget {
+    init(_ pointer: ChannelPointer) {
+        self.init(version: pointer.version, digest: pointer.digest, traffic: pointer.traffic)
+    }
+}

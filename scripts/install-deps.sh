@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what promptreg needs to build and test, only when it is missing:
+#   libgit2-dev and pkg-config (Debian packages) for the build,
+#   git (stock git, to check interoperability) and Python's jsonschema + PyYAML for the schema tests.
+set -euo pipefail
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    echo "install-deps: need root (or sudo) to run: $*" >&2; exit 1
+  fi
+}
+
+missing=()
+command -v pkg-config >/dev/null || missing+=(pkg-config)
+if ! pkg-config --exists libgit2 2>/dev/null; then missing+=(libgit2-dev); fi
+command -v git >/dev/null || missing+=(git)
+command -v python3 >/dev/null || missing+=(python3 python3-pip)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if ! python3 -c 'import jsonschema, yaml' 2>/dev/null; then
+  echo "install-deps: installing jsonschema and PyYAML for the schema tests"
+  python3 -m pip install --quiet jsonschema pyyaml 2>/dev/null \
+    || python3 -m pip install --quiet --break-system-packages jsonschema pyyaml \
+    || as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-jsonschema python3-yaml >/dev/null
+fi
