@@ -51,7 +51,7 @@ public struct GitError: Error, CustomStringConvertible, Sendable {
         default:
             switch errorClass {
             case Int32(GIT_ERROR_ZLIB.rawValue), Int32(GIT_ERROR_ODB.rawValue), Int32(GIT_ERROR_OBJECT.rawValue),
-                 Int32(GIT_ERROR_SHA.rawValue):
+                Int32(GIT_ERROR_SHA.rawValue):
                 code = .corrupt
             default:
                 code = .other(result)

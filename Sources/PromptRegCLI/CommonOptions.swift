@@ -4,10 +4,12 @@ import PromptRegistry
 
 /// `--registry`: where the registry is, for every command that uses one.
 struct RegistryOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp(
-        "Path of the registry (a bare git repository).",
-        discussion: "Default: $PROMPTREG_REGISTRY, else the nearest .promptreg directory here or in a parent.",
-        valueName: "path"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Path of the registry (a bare git repository).",
+            discussion: "Default: $PROMPTREG_REGISTRY, else the nearest .promptreg directory here or in a parent.",
+            valueName: "path"))
     var registry: String?
 
     /// The registry path these options and the environment name.
@@ -38,10 +40,12 @@ struct RegistryOptions: ParsableArguments {
 
 /// `--actor`: who is recorded for a write.
 struct ActorOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp(
-        "Who is recorded as making this change.",
-        discussion: "Default: $PROMPTREG_ACTOR, else the git identity (user.name <user.email>), else the OS user.",
-        valueName: "name"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Who is recorded as making this change.",
+            discussion: "Default: $PROMPTREG_ACTOR, else the git identity (user.name <user.email>), else the OS user.",
+            valueName: "name"))
     var actor: String?
 
     /// The actor for a write to `registry` (whose git config may name an identity).

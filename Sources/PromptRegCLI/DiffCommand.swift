@@ -26,12 +26,13 @@ struct DiffCommand: ParsableCommand {
         let (old, new, comparison) = try registryOptions.open().diff(
             try BundleReference(parsing: first), try BundleReference(parsing: second))
         if output.json {
-            return try Output.json(DiffOutput(
-                from: "\(old.name)@\(old.version)", to: "\(new.name)@\(new.version)",
-                fromDigest: old.digest.description, toDigest: new.digest.description,
-                requiredBump: comparison.requiredBump.description,
-                changedLayers: comparison.changedLayers.map(\.rawValue), changes: comparison.changes,
-                templateDiffs: comparison.templateDiffs.map { DiffOutput.TemplateDiff(message: $0.message, diff: $0.diff) }))
+            return try Output.json(
+                DiffOutput(
+                    from: "\(old.name)@\(old.version)", to: "\(new.name)@\(new.version)",
+                    fromDigest: old.digest.description, toDigest: new.digest.description,
+                    requiredBump: comparison.requiredBump.description,
+                    changedLayers: comparison.changedLayers.map(\.rawValue), changes: comparison.changes,
+                    templateDiffs: comparison.templateDiffs.map { DiffOutput.TemplateDiff(message: $0.message, diff: $0.diff) }))
         }
         print("\(old.name)@\(old.version) (\(old.digest.short)) -> \(new.name)@\(new.version) (\(new.digest.short))")
         if comparison.changes.isEmpty { return print("no differences") }
@@ -70,7 +71,12 @@ struct DiffOutput: Encodable {
     let templateDiffs: [TemplateDiff]
 
     enum CodingKeys: String, CodingKey {
-        case from, to, fromDigest = "from_digest", toDigest = "to_digest", requiredBump = "required_bump"
-        case changedLayers = "changed_layers", changes, templateDiffs = "template_diffs"
+        case from, to
+        case fromDigest = "from_digest"
+        case toDigest = "to_digest"
+        case requiredBump = "required_bump"
+        case changedLayers = "changed_layers"
+        case changes
+        case templateDiffs = "template_diffs"
     }
 }

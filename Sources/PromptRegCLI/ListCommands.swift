@@ -16,8 +16,10 @@ struct ListCommand: ParsableCommand {
         Output.table(
             ["BUNDLE", "LATEST", "VERSIONS", "CHANNELS"],
             bundles.map { bundle in
-                [bundle.name, bundle.latest.description, "\(bundle.versionCount)",
-                 bundle.channels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")]
+                [
+                    bundle.name, bundle.latest.description, "\(bundle.versionCount)",
+                    bundle.channels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "),
+                ]
             })
     }
 }
@@ -40,8 +42,10 @@ struct VersionsCommand: ParsableCommand {
         Output.table(
             ["VERSION", "DIGEST", "PUBLISHED", "BY", "CHANNELS", "MESSAGE"],
             versions.map { version in
-                [version.version.description, "sha256:" + version.digest.short, version.time, version.actor,
-                 version.channels.joined(separator: ","), version.message.split(separator: "\n").first.map(String.init) ?? ""]
+                [
+                    version.version.description, "sha256:" + version.digest.short, version.time, version.actor,
+                    version.channels.joined(separator: ","), version.message.split(separator: "\n").first.map(String.init) ?? "",
+                ]
             })
     }
 }

@@ -122,7 +122,9 @@ enum EventPrinter {
         if json { return try Output.json(event) }
         Swift.print("\(event.action.rawValue) (seq \(event.seq)):")
         for change in event.changes {
-            Swift.print("  \(change.bundle) \(change.channel ?? "published"): \(change.from?.description ?? "(none)") -> \(change.to?.description ?? "(none)")")
+            Swift.print(
+                "  \(change.bundle) \(change.channel ?? "published"): \(change.from?.description ?? "(none)") -> \(change.to?.description ?? "(none)")"
+            )
         }
     }
 }

@@ -98,6 +98,8 @@ struct PublishOutput: Encodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case name, version, digest, layers, previous, requiredBump = "required_bump", seq, actor, time
+        case name, version, digest, layers, previous
+        case requiredBump = "required_bump"
+        case seq, actor, time
     }
 }

@@ -135,7 +135,8 @@ struct RenderCommand: ParsableCommand {
 
     func run() throws {
         guard let data = FileManager.default.contents(atPath: vars) else {
-            throw PromptRegError(.notFound, "\(vars): variables file not found", fix: "write a JSON object such as {\"customer_name\": \"Ada\"}")
+            throw PromptRegError(
+                .notFound, "\(vars): variables file not found", fix: "write a JSON object such as {\"customer_name\": \"Ada\"}")
         }
         guard case .object(let variables) = try JSONValue(parsing: data, file: vars) else {
             throw PromptRegError.invalid(file: vars, "must be a JSON object of variable names to values")

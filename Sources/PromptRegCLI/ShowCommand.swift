@@ -58,13 +58,23 @@ struct ShowCommand: ParsableCommand {
         let parameters = JSONValue(encoding: content.parameters).flattened()
             .map { "\($0.key)=\($0.value.canonicalString)" }.sorted().joined(separator: " ")
         print("parameters: \(parameters.isEmpty ? "(defaults)" : parameters)")
-        print("messages:   " + content.prompt.messages.map { "\($0.role) (\($0.template.split(separator: "\n", omittingEmptySubsequences: false).count) lines)" }.joined(separator: ", "))
-        print("variables:  " + (content.prompt.variables.isEmpty ? "(none)" : content.prompt.variables.map { "\($0.name): \($0.type.rawValue)\($0.required ? "" : "?")" }.joined(separator: ", ")))
+        print(
+            "messages:   "
+                + content.prompt.messages.map {
+                    "\($0.role) (\($0.template.split(separator: "\n", omittingEmptySubsequences: false).count) lines)"
+                }.joined(separator: ", "))
+        print(
+            "variables:  "
+                + (content.prompt.variables.isEmpty
+                    ? "(none)"
+                    : content.prompt.variables.map { "\($0.name): \($0.type.rawValue)\($0.required ? "" : "?")" }.joined(separator: ", ")))
         print("tools:      " + content.tools.tools.map(\.name).joined(separator: ", "))
         print("output:     " + (content.output == nil ? "(free text)" : "JSON Schema"))
         print("layers:")
         for kind in LayerKind.allCases {
-            if let digest = bundle.layerDigests[kind] { print("  \(kind.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0))\(digest)") }
+            if let digest = bundle.layerDigests[kind] {
+                print("  \(kind.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0))\(digest)")
+            }
         }
     }
 }

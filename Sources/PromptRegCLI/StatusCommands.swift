@@ -16,9 +16,11 @@ struct StatusCommand: ParsableCommand {
         Output.table(
             ["BUNDLE", "CHANNEL", "VERSION", "DIGEST", "TRAFFIC", "SET", "BY"],
             status.map { cell in
-                [cell.bundle, cell.channel, cell.pointer.version.description, cell.pointer.digest.short,
-                 cell.pointer.traffic.map(PointerTarget.percent) ?? "-",
-                 cell.pointer.time, cell.pointer.actor]
+                [
+                    cell.bundle, cell.channel, cell.pointer.version.description, cell.pointer.digest.short,
+                    cell.pointer.traffic.map(PointerTarget.percent) ?? "-",
+                    cell.pointer.time, cell.pointer.actor,
+                ]
             })
     }
 }

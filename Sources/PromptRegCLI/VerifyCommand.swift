@@ -27,7 +27,8 @@ struct VerifyCommand: ParsableCommand {
             for problem in report.problems {
                 print("FAIL \(problem.subject)\(problem.layer.map { " layer \($0)" } ?? ""): \(problem.message)")
             }
-            print("\(report.problems.count) problem(s) in \(report.versionsChecked) versions and \(report.stateCommitsChecked) state commits")
+            print(
+                "\(report.problems.count) problem(s) in \(report.versionsChecked) versions and \(report.stateCommitsChecked) state commits")
         }
         if !report.ok { throw ExitCode(PromptRegError.Code.integrity.exitCode) }
     }

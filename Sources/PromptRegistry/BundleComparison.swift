@@ -51,14 +51,16 @@ public struct BundleComparison: Sendable {
             case (let before?, nil):
                 add(.prompt, field, "removed", before.type.rawValue, nil, .major)
             case (nil, let after?):
-                add(.prompt, field, after.required ? "added (required)" : "added (optional)", nil, after.type.rawValue,
+                add(
+                    .prompt, field, after.required ? "added (required)" : "added (optional)", nil, after.type.rawValue,
                     after.required ? .major : .minor)
             case (let before?, let after?):
                 if before.type != after.type {
                     add(.prompt, field + ".type", "changed", before.type.rawValue, after.type.rawValue, .major)
                 }
                 if before.required != after.required {
-                    add(.prompt, field + ".required", "changed", "\(before.required)", "\(after.required)",
+                    add(
+                        .prompt, field + ".required", "changed", "\(before.required)", "\(after.required)",
                         after.required ? .major : .minor)
                 }
                 if before.description != after.description {
@@ -110,7 +112,8 @@ public struct BundleComparison: Sendable {
             case (nil, _?): add(.tools, field, "added", nil, nil, .minor)
             case (let before?, let after?):
                 if before.inputSchema != after.inputSchema {
-                    add(.tools, field + ".input_schema", "changed", before.inputSchema.canonicalString,
+                    add(
+                        .tools, field + ".input_schema", "changed", before.inputSchema.canonicalString,
                         after.inputSchema.canonicalString, .major)
                 }
                 if before.description != after.description {
@@ -154,7 +157,8 @@ enum UnifiedDiff {
         guard a != b else { return "" }
         // Walk both sides and tag each line: ' ' kept, '-' removed, '+' inserted.
         let difference = b.difference(from: a)
-        var removed = Set<Int>(), inserted = Set<Int>()
+        var removed = Set<Int>()
+        var inserted = Set<Int>()
         for change in difference {
             switch change {
             case .remove(let offset, _, _): removed.insert(offset)
@@ -162,14 +166,19 @@ enum UnifiedDiff {
             }
         }
         var lines: [(tag: Character, text: String, oldLine: Int, newLine: Int)] = []
-        var i = 0, j = 0
+        var i = 0
+        var j = 0
         while i < a.count || j < b.count {
             if i < a.count, removed.contains(i) {
-                lines.append(("-", a[i], i, j)); i += 1
+                lines.append(("-", a[i], i, j))
+                i += 1
             } else if j < b.count, inserted.contains(j) {
-                lines.append(("+", b[j], i, j)); j += 1
+                lines.append(("+", b[j], i, j))
+                j += 1
             } else {
-                lines.append((" ", a[i], i, j)); i += 1; j += 1
+                lines.append((" ", a[i], i, j))
+                i += 1
+                j += 1
             }
         }
         // Group changed lines with their context into hunks.
@@ -179,9 +188,11 @@ enum UnifiedDiff {
         while start < changed.count {
             var end = start
             while end + 1 < changed.count, changed[end + 1] - changed[end] <= 2 * context + 1 { end += 1 }
-            let low = max(0, changed[start] - context), high = min(lines.count - 1, changed[end] + context)
+            let low = max(0, changed[start] - context)
+            let high = min(lines.count - 1, changed[end] + context)
             let hunk = lines[low...high]
-            let oldCount = hunk.filter { $0.tag != "+" }.count, newCount = hunk.filter { $0.tag != "-" }.count
+            let oldCount = hunk.filter { $0.tag != "+" }.count
+            let newCount = hunk.filter { $0.tag != "-" }.count
             let oldStart = oldCount == 0 ? hunk.first!.oldLine : hunk.first!.oldLine + 1
             let newStart = newCount == 0 ? hunk.first!.newLine : hunk.first!.newLine + 1
             out.append("@@ -\(oldStart),\(oldCount) +\(newStart),\(newCount) @@")

@@ -36,7 +36,9 @@ struct BundleFiles {
             throw fail("file not found", fix: "create it, or correct the path (relative to \(directory))")
         }
         guard real.hasPrefix(realDirectory + "/") else {
-            throw fail("resolves to \(real), outside the bundle directory", fix: "copy the file into the bundle directory instead of linking to it")
+            throw fail(
+                "resolves to \(real), outside the bundle directory", fix: "copy the file into the bundle directory instead of linking to it"
+            )
         }
         var info = stat()
         guard stat(real, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
@@ -111,8 +113,9 @@ struct ToolValidator {
                     throw fail("input_schema.properties.\(key)", "must be a JSON Schema object")
                 }
                 if let type = value.objectValue?["type"], !Self.isValidType(type) {
-                    throw fail("input_schema.properties.\(key).type", "is not a JSON Schema type",
-                               fix: "use string, number, integer, boolean, array, object or null")
+                    throw fail(
+                        "input_schema.properties.\(key).type", "is not a JSON Schema type",
+                        fix: "use string, number, integer, boolean, array, object or null")
                 }
             }
             propertyNames = Set(propertyMembers.keys)

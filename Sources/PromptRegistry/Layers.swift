@@ -58,7 +58,9 @@ public struct RunLimits: Codable, Sendable, Equatable {
     public var maxTokensPerRun: Int?
 
     enum CodingKeys: String, CodingKey {
-        case maxSteps = "max_steps", maxToolCalls = "max_tool_calls", maxTokensPerRun = "max_tokens_per_run"
+        case maxSteps = "max_steps"
+        case maxToolCalls = "max_tool_calls"
+        case maxTokensPerRun = "max_tokens_per_run"
     }
 }
 
@@ -78,7 +80,10 @@ public struct ParametersLayer: Codable, Sendable, Equatable {
     public var limits: RunLimits?
 
     enum CodingKeys: String, CodingKey {
-        case temperature, topP = "top_p", maxTokens = "max_tokens", stop, seed, limits
+        case temperature
+        case topP = "top_p"
+        case maxTokens = "max_tokens"
+        case stop, seed, limits
     }
 }
 
@@ -92,7 +97,8 @@ public struct ToolDefinition: Codable, Sendable, Equatable {
     public var inputSchema: JSONValue
 
     enum CodingKeys: String, CodingKey {
-        case name, description, inputSchema = "input_schema"
+        case name, description
+        case inputSchema = "input_schema"
     }
 }
 

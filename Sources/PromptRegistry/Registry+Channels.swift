@@ -38,11 +38,14 @@ extension Registry {
             _ = try Self.loadVersion(reference.name, record, repository: snapshot.repository)
             let current = try snapshot.pointer(channel, reference.name)
             let pointer = ChannelPointer(
-                version: record.version, digest: record.digest, traffic: channel == canaryChannel ? (traffic ?? current?.traffic ?? 0) : nil,
+                version: record.version, digest: record.digest,
+                traffic: channel == canaryChannel ? (traffic ?? current?.traffic ?? 0) : nil,
                 seq: stamp.seq, time: stamp.time, actor: stamp.actor)
             if let current, current.version == pointer.version, current.digest == pointer.digest, current.traffic == pointer.traffic {
                 throw PromptRegError(
-                    .conflict, "\(channel) of \(reference.name) already points at \(record.version)\(current.traffic.map { " with \(PointerTarget.percent($0)) traffic" } ?? ""); nothing changed")
+                    .conflict,
+                    "\(channel) of \(reference.name) already points at \(record.version)\(current.traffic.map { " with \(PointerTarget.percent($0)) traffic" } ?? ""); nothing changed"
+                )
             }
             var plan = ChannelPlan(snapshot: snapshot)
             try plan.move(reference.name, on: channel, from: current, to: pointer)
@@ -53,7 +56,9 @@ extension Registry {
     /// Gives channel `target` the version channel `source` has, for `names` (every bundle on
     /// `source` when empty), in one state commit. A promoted canary's traffic goes back to 0.
     @discardableResult
-    public func promote(channel source: String, to target: String, bundles names: [String] = [], message: String, actor: String) throws -> StateEvent {
+    public func promote(channel source: String, to target: String, bundles names: [String] = [], message: String, actor: String) throws
+        -> StateEvent
+    {
         try Names.checkChannel(source)
         try Names.checkChannel(target)
         guard source != target else {
@@ -64,7 +69,9 @@ extension Registry {
             let onSource = try snapshot.pointers(source)
             let selected = names.isEmpty ? onSource.keys.sorted() : names
             guard !selected.isEmpty else {
-                throw PromptRegError(.notFound, "no bundle is on \(source)", fix: "promote a version to \(source) first: promptreg promote NAME@VERSION \(source)")
+                throw PromptRegError(
+                    .notFound, "no bundle is on \(source)",
+                    fix: "promote a version to \(source) first: promptreg promote NAME@VERSION \(source)")
             }
             var plan = ChannelPlan(snapshot: snapshot)
             for name in selected {
@@ -86,7 +93,8 @@ extension Registry {
                 }
             }
             guard !plan.changes.isEmpty else {
-                throw PromptRegError(.conflict, "\(target) already runs what \(source) runs for \(selected.joined(separator: ", ")); nothing changed")
+                throw PromptRegError(
+                    .conflict, "\(target) already runs what \(source) runs for \(selected.joined(separator: ", ")); nothing changed")
             }
             return plan.update(action: .promote, message: message)
         }
@@ -111,7 +119,8 @@ extension Registry {
                 let record = try Self.findVersion(.version(name, version), in: snapshot)
                 _ = try Self.loadVersion(name, record, repository: snapshot.repository)
                 guard let current = try snapshot.pointer(channel, name) else {
-                    throw PromptRegError(.notFound, "\(name) is not on \(channel); nothing to roll back", fix: "use promote to put it there")
+                    throw PromptRegError(
+                        .notFound, "\(name) is not on \(channel); nothing to roll back", fix: "use promote to put it there")
                 }
                 guard current.version != version else {
                     throw PromptRegError(.conflict, "\(channel) of \(name) already points at \(version); nothing changed")
@@ -122,9 +131,12 @@ extension Registry {
                 return plan.update(action: .rollback, message: message)
             }
             var stack = try snapshot.undoStack(channel)
-            guard let index = stack.entries.lastIndex(where: { entry in names.isEmpty || entry.moves.contains { names.contains($0.bundle) } }) else {
+            guard
+                let index = stack.entries.lastIndex(where: { entry in names.isEmpty || entry.moves.contains { names.contains($0.bundle) } })
+            else {
                 throw PromptRegError(
-                    .notFound, "nothing to roll back on \(channel)\(names.isEmpty ? "" : " for \(names.joined(separator: ", "))"): it has no earlier change on record",
+                    .notFound,
+                    "nothing to roll back on \(channel)\(names.isEmpty ? "" : " for \(names.joined(separator: ", "))"): it has no earlier change on record",
                     fix: "see its history with 'promptreg log --channel \(channel)'; use promote to set a version")
             }
             let entry = stack.entries[index]
@@ -132,7 +144,8 @@ extension Registry {
             let withoutEarlier = reverted.filter { $0.from == nil }.map(\.bundle)
             guard withoutEarlier.isEmpty else {
                 throw PromptRegError(
-                    .conflict, "\(withoutEarlier.joined(separator: ", ")) had no version on \(channel) before the change at seq \(entry.seq); rolling back would leave \(channel) empty",
+                    .conflict,
+                    "\(withoutEarlier.joined(separator: ", ")) had no version on \(channel) before the change at seq \(entry.seq); rolling back would leave \(channel) empty",
                     fix: "roll back the other bundles by name, or promote a version explicitly")
             }
             for move in reverted {
@@ -195,8 +208,9 @@ private struct ChannelPlan {
     /// Sets `name`'s pointer on `channel`; `undoable` moves are pushed on the channel's undo stack.
     mutating func move(_ name: String, on channel: String, from: ChannelPointer?, to: ChannelPointer, undoable: Bool = true) throws {
         files[Layout.pointerFile(channel, name)] = CanonicalJSON.bytes(of: to)
-        changes.append(StateChange(
-            bundle: name, channel: channel, from: from.map(PointerTarget.init), to: PointerTarget(to)))
+        changes.append(
+            StateChange(
+                bundle: name, channel: channel, from: from.map(PointerTarget.init), to: PointerTarget(to)))
         if undoable {
             if stacks[channel] == nil { stacks[channel] = try snapshot.undoStack(channel) }
             pendingMoves[channel, default: []].append(UndoEntry.Move(bundle: name, from: from, to: to))

@@ -123,7 +123,9 @@ extension Registry {
                     "\(name)@\(finalVersion) is a \(actual) bump from \(previous), but the change needs a \(required) bump "
                         + "(layers changed: \(comparison.changedLayers.map(\.rawValue).joined(separator: ", "))):\n"
                         + reasons.joined(separator: "\n"),
-                    fix: "publish it as \(suggestion) (--version \(suggestion) or --bump \(required)), or leave both out to let promptreg choose")
+                    fix:
+                        "publish it as \(suggestion) (--version \(suggestion) or --bump \(required)), or leave both out to let promptreg choose"
+                )
             }
         }
         if published.contains(finalVersion) {

@@ -12,7 +12,11 @@ public struct BundleSummary: Sendable, Codable {
     /// Channel name to the version it runs.
     public let channels: [String: SemanticVersion]
 
-    enum CodingKeys: String, CodingKey { case name, versionCount = "version_count", latest, channels }
+    enum CodingKeys: String, CodingKey {
+        case name
+        case versionCount = "version_count"
+        case latest, channels
+    }
 }
 
 /// A version as `versions` shows it.
@@ -53,7 +57,9 @@ public struct VerifyReport: Sendable, Codable {
     public var ok: Bool { problems.isEmpty }
 
     enum CodingKeys: String, CodingKey {
-        case versionsChecked = "versions_checked", stateCommitsChecked = "state_commits_checked", problems, ok
+        case versionsChecked = "versions_checked"
+        case stateCommitsChecked = "state_commits_checked"
+        case problems, ok
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -133,7 +139,8 @@ extension Registry {
             do {
                 snapshot = try StateSnapshot.current(repository)
             } catch let error as PromptRegError {
-                return VerifyReport(versionsChecked: 0, stateCommitsChecked: 0, problems: [.init(subject: "state", layer: nil, message: error.message)])
+                return VerifyReport(
+                    versionsChecked: 0, stateCommitsChecked: 0, problems: [.init(subject: "state", layer: nil, message: error.message)])
             }
             var checked = 0
             var recordedRefs = Set<String>()
@@ -152,9 +159,12 @@ extension Registry {
             }
             for (refName, _) in try Self.storage({ try repository.references(matching: Layout.allVersionRefs) })
             where !recordedRefs.contains(refName) {
-                problems.append(.init(
-                    subject: refName, layer: nil,
-                    message: "version ref is not recorded in the state (a publish was interrupted); run the same publish again to finish it"))
+                problems.append(
+                    .init(
+                        subject: refName, layer: nil,
+                        message:
+                            "version ref is not recorded in the state (a publish was interrupted); run the same publish again to finish it")
+                )
             }
             let (stateCommits, stateProblems) = try Self.checkStateHistory(from: snapshot, repository: repository)
             problems += stateProblems

@@ -46,7 +46,10 @@ public struct ResolvedBundle: Sendable, Encodable {
         try bundle.content.render(variables)
     }
 
-    enum CodingKeys: String, CodingKey { case bundle, channel, bucket, stateSeq = "state_seq" }
+    enum CodingKeys: String, CodingKey {
+        case bundle, channel, bucket
+        case stateSeq = "state_seq"
+    }
 
     public func encode(to encoder: Encoder) throws {
         try bundle.encode(to: encoder)
@@ -65,62 +68,77 @@ extension Registry {
 
     /// Resolves `request` against the current state and verifies every digest of the answer.
     public func resolve(_ request: ResolveRequest) throws -> ResolvedBundle {
+        try resolve([request])[0]
+    }
+
+    /// Resolves several bundles from one and the same state commit, so a multi-agent release is
+    /// read all old or all new, never a mix.
+    public func resolve(_ requests: [ResolveRequest]) throws -> [ResolvedBundle] {
         try withRepository { repository in
             let snapshot = try StateSnapshot.current(repository)
             let seq = try snapshot.event().seq
-            switch request {
-            case .pinned(let reference):
-                let record = try Self.findVersion(reference, in: snapshot)
-                return ResolvedBundle(
-                    bundle: try Self.loadVersion(reference.name, record, repository: repository), channel: nil, bucket: nil, stateSeq: seq)
-            case .locked(let name, let lock):
-                try Names.checkBundle(name)
-                guard let pin = lock.bundles.first(where: { $0.name == name }) else {
-                    throw PromptRegError(.notFound, "the lock file pins no bundle named \(name)", fix: "regenerate it with 'promptreg lock \(name) ...'")
-                }
-                let record = try Self.findVersion(.version(name, pin.version), in: snapshot)
-                guard record.digest == pin.digest else {
-                    throw PromptRegError(
-                        .integrity, "\(name)@\(pin.version) has digest \(record.digest) in this registry, but the lock file pins \(pin.digest)",
-                        fix: "this registry is not the one the lock was made from, or it was altered; regenerate the lock only if you trust this registry")
-                }
-                return ResolvedBundle(bundle: try Self.loadVersion(name, record, repository: repository), channel: nil, bucket: nil, stateSeq: seq)
-            case .channel(let name, let channel, let subject):
-                try Names.checkBundle(name)
-                try Names.checkChannel(channel)
-                var answering = channel
-                var bucket: Double?
-                if channel == stableChannel, let subject, let canary = try snapshot.pointer(canaryChannel, name),
-                   let traffic = canary.traffic, traffic > 0
-                {
-                    let value = Canary.bucket(bundle: name, subject: subject)
-                    bucket = value
-                    if value < traffic { answering = canaryChannel }
-                }
-                guard let pointer = try snapshot.pointer(answering, name) else {
-                    if try snapshot.versions(of: name).isEmpty { throw Self.bundleNotFound(name) }
-                    throw PromptRegError(
-                        .notFound, "\(name) has no version on \(answering) yet",
-                        fix: "promote one: promptreg promote \(name)@VERSION \(answering)")
-                }
-                let record = try Self.findVersion(.version(name, pointer.version), in: snapshot)
-                guard record.digest == pointer.digest else {
-                    throw PromptRegError(
-                        .integrity, "\(answering) of \(name) points at \(pointer.version) with digest \(pointer.digest), but that version was published as \(record.digest)",
-                        fix: "do not serve it; run 'promptreg verify' and restore the registry from a clone")
-                }
-                let bundle = try Self.loadVersion(name, record, repository: repository)
-                return ResolvedBundle(bundle: bundle, channel: answering, bucket: bucket, stateSeq: seq)
+            return try requests.map { try resolve($0, in: snapshot, seq: seq) }
+        }
+    }
+
+    /// Resolves one request at `snapshot`. Call under `withRepository`.
+    private func resolve(_ request: ResolveRequest, in snapshot: StateSnapshot, seq: Int64) throws -> ResolvedBundle {
+        switch request {
+        case .pinned(let reference):
+            let record = try Self.findVersion(reference, in: snapshot)
+            return ResolvedBundle(
+                bundle: try verifiedVersion(reference.name, record), channel: nil, bucket: nil, stateSeq: seq)
+        case .locked(let name, let lock):
+            try Names.checkBundle(name)
+            guard let pin = lock.bundles.first(where: { $0.name == name }) else {
+                throw PromptRegError(
+                    .notFound, "the lock file pins no bundle named \(name)", fix: "regenerate it with 'promptreg lock \(name) ...'")
             }
+            let record = try Self.findVersion(.version(name, pin.version), in: snapshot)
+            guard record.digest == pin.digest else {
+                throw PromptRegError(
+                    .integrity, "\(name)@\(pin.version) has digest \(record.digest) in this registry, but the lock file pins \(pin.digest)",
+                    fix:
+                        "this registry is not the one the lock was made from, or it was altered; regenerate the lock only if you trust this registry"
+                )
+            }
+            return ResolvedBundle(
+                bundle: try verifiedVersion(name, record), channel: nil, bucket: nil, stateSeq: seq)
+        case .channel(let name, let channel, let subject):
+            try Names.checkBundle(name)
+            try Names.checkChannel(channel)
+            var answering = channel
+            var bucket: Double?
+            if channel == stableChannel, let subject, let canary = try snapshot.pointer(canaryChannel, name),
+                let traffic = canary.traffic, traffic > 0
+            {
+                let value = Canary.bucket(bundle: name, subject: subject)
+                bucket = value
+                if value < traffic { answering = canaryChannel }
+            }
+            guard let pointer = try snapshot.pointer(answering, name) else {
+                if try snapshot.versions(of: name).isEmpty { throw Self.bundleNotFound(name) }
+                throw PromptRegError(
+                    .notFound, "\(name) has no version on \(answering) yet",
+                    fix: "promote one: promptreg promote \(name)@VERSION \(answering)")
+            }
+            let record = try Self.findVersion(.version(name, pointer.version), in: snapshot)
+            guard record.digest == pointer.digest else {
+                throw PromptRegError(
+                    .integrity,
+                    "\(answering) of \(name) points at \(pointer.version) with digest \(pointer.digest), but that version was published as \(record.digest)",
+                    fix: "do not serve it; run 'promptreg verify' and restore the registry from a clone")
+            }
+            let bundle = try verifiedVersion(name, record)
+            return ResolvedBundle(bundle: bundle, channel: answering, bucket: bucket, stateSeq: seq)
         }
     }
 
     /// A lock file pinning what `channel` runs now for each of `names`.
     public func lock(_ names: [String], channel: String = stableChannel) throws -> LockFile {
         guard !names.isEmpty else { throw PromptRegError(.usage, "lock needs at least one bundle name") }
-        let pins = try names.map { name in
-            let resolved = try resolve(.channel(name, channel: channel))
-            return LockFile.Pin(name: name, version: resolved.version, digest: resolved.digest)
+        let pins = try resolve(names.map { .channel($0, channel: channel) }).map { resolved in
+            LockFile.Pin(name: resolved.name, version: resolved.version, digest: resolved.digest)
         }
         return LockFile(channel: channel, bundles: pins)
     }
@@ -136,6 +154,13 @@ public struct LockFile: Sendable, Codable, Equatable {
         public let version: SemanticVersion
         /// Bundle digest.
         public let digest: Digest
+
+        /// Pins `name` to `version` with `digest`.
+        public init(name: String, version: SemanticVersion, digest: Digest) {
+            self.name = name
+            self.version = version
+            self.digest = digest
+        }
     }
     /// Format tag.
     public var format = "promptreg.lock/v1"
@@ -144,6 +169,12 @@ public struct LockFile: Sendable, Codable, Equatable {
     /// The pins.
     public var bundles: [Pin]
 
+    /// A lock of `bundles`, read from `channel`.
+    public init(channel: String, bundles: [Pin]) {
+        self.channel = channel
+        self.bundles = bundles
+    }
+
     /// Reads a lock file; errors name the file.
     public static func read(from path: String) throws -> LockFile {
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -151,7 +182,8 @@ public struct LockFile: Sendable, Codable, Equatable {
         }
         let lock = try CanonicalJSON.decode(LockFile.self, from: data, file: path)
         guard lock.format == "promptreg.lock/v1" else {
-            throw PromptRegError.invalid(file: path, field: "format", "unknown format '\(lock.format)'", fix: "regenerate it with 'promptreg lock'")
+            throw PromptRegError.invalid(
+                file: path, field: "format", "unknown format '\(lock.format)'", fix: "regenerate it with 'promptreg lock'")
         }
         return lock
     }

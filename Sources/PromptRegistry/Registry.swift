@@ -10,6 +10,10 @@ public final class Registry: @unchecked Sendable {
     public let path: String
     let repository: GitRepository
     private let lock = NSLock()
+    /// Bundles this process has read and verified, by version commit id. Published versions are
+    /// immutable, so a verified copy stays valid; only touched under `lock`.
+    private var verifiedBundles: [String: StoredBundle] = [:]
+    private static let verifiedBundleLimit = 256
 
     private init(path: String, repository: GitRepository) {
         self.path = path
@@ -72,6 +76,18 @@ public final class Registry: @unchecked Sendable {
         }
     }
 
+    /// `name@version` as recorded by `record`, verified: from this process's cache of verified
+    /// bundles when it was read before, else read and verified now. Call under `withRepository`.
+    func verifiedVersion(_ name: String, _ record: VersionRecord) throws -> StoredBundle {
+        if let cached = verifiedBundles[record.commit], cached.digest == record.digest, cached.name == name {
+            return cached
+        }
+        let bundle = try Self.loadVersion(name, record, repository: repository)
+        if verifiedBundles.count >= Self.verifiedBundleLimit { verifiedBundles.removeAll(keepingCapacity: true) }
+        verifiedBundles[record.commit] = bundle
+        return bundle
+    }
+
     /// Runs `body` with exclusive use of the libgit2 handle.
     func withRepository<T>(_ body: (GitRepository) throws -> T) rethrows -> T {
         lock.lock()
@@ -127,5 +143,6 @@ func signature(for actor: String, at time: Date) -> GitSignature {
         return GitSignature(name: name.isEmpty ? email : name, email: email, time: time)
     }
     // git requires an e-mail address; `.invalid` is reserved for names that must never resolve.
-    return GitSignature(name: actor, email: "\(actor.filter { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" })@promptreg.invalid", time: time)
+    return GitSignature(
+        name: actor, email: "\(actor.filter { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" })@promptreg.invalid", time: time)
 }

@@ -55,30 +55,39 @@ extension BundleContent {
         case .openai:
             body["messages"] = .array(messages.map { .object(["role": .string($0.role), "content": .string($0.content)]) })
             if !tools.tools.isEmpty {
-                body["tools"] = .array(tools.tools.map { tool in
-                    .object(["type": .string("function"), "function": .object([
-                        "name": .string(tool.name), "description": .string(tool.description), "parameters": tool.inputSchema,
-                    ])])
-                })
+                body["tools"] = .array(
+                    tools.tools.map { tool in
+                        .object([
+                            "type": .string("function"),
+                            "function": .object([
+                                "name": .string(tool.name), "description": .string(tool.description), "parameters": tool.inputSchema,
+                            ]),
+                        ])
+                    })
             }
             if let maxTokens = parameters.maxTokens { sampling["max_tokens"] = .integer(Int64(maxTokens)) }
             if let stop = parameters.stop { sampling["stop"] = .array(stop.map(JSONValue.string)) }
             if let seed = parameters.seed { sampling["seed"] = .integer(seed) }
             if let output {
-                body["response_format"] = .object(["type": .string("json_schema"), "json_schema": .object([
-                    "name": .string("output"), "schema": output.schema,
-                ])])
+                body["response_format"] = .object([
+                    "type": .string("json_schema"),
+                    "json_schema": .object([
+                        "name": .string("output"), "schema": output.schema,
+                    ]),
+                ])
             }
         case .anthropic:
             let system = messages.filter { $0.role == "system" }.map(\.content)
             if !system.isEmpty { body["system"] = .string(system.joined(separator: "\n\n")) }
-            body["messages"] = .array(messages.filter { $0.role != "system" }.map {
-                .object(["role": .string($0.role), "content": .string($0.content)])
-            })
-            if !tools.tools.isEmpty {
-                body["tools"] = .array(tools.tools.map { tool in
-                    .object(["name": .string(tool.name), "description": .string(tool.description), "input_schema": tool.inputSchema])
+            body["messages"] = .array(
+                messages.filter { $0.role != "system" }.map {
+                    .object(["role": .string($0.role), "content": .string($0.content)])
                 })
+            if !tools.tools.isEmpty {
+                body["tools"] = .array(
+                    tools.tools.map { tool in
+                        .object(["name": .string(tool.name), "description": .string(tool.description), "input_schema": tool.inputSchema])
+                    })
             }
             // The Messages API requires max_tokens.
             sampling["max_tokens"] = .integer(Int64(parameters.maxTokens ?? 1024))
@@ -90,7 +99,8 @@ extension BundleContent {
     private static func matches(_ value: JSONValue, _ kind: VariableSpec.Kind) -> Bool {
         switch (kind, value) {
         case (.string, .string), (.boolean, .bool), (.list, .array), (.object, .object), (.integer, .integer),
-             (.number, .integer), (.number, .number): true
+            (.number, .integer), (.number, .number):
+            true
         default: false
         }
     }

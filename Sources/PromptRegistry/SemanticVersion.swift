@@ -92,7 +92,7 @@ public struct SemanticVersion: Hashable, Sendable, Comparable, CustomStringConve
         }
         for (left, right) in zip(lhs.prerelease, rhs.prerelease) where left != right {
             switch (Int(left), Int(right)) {
-            case let (l?, r?): return l < r
+            case (let l?, let r?): return l < r
             case (.some, nil): return true
             case (nil, .some): return false
             case (nil, nil): return left < right

@@ -50,7 +50,8 @@ public struct PublishRecord: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case format, name, version, digest, actor, time, message
-        case allowFloatingModel = "allow_floating_model", allowSecrets = "allow_secrets"
+        case allowFloatingModel = "allow_floating_model"
+        case allowSecrets = "allow_secrets"
     }
 }
 
@@ -126,7 +127,8 @@ public struct StateChange: Codable, Sendable, Equatable {
 public struct StateEvent: Codable, Sendable, Equatable {
     /// The kinds of event.
     public enum Action: String, Codable, Sendable {
-        case initialise = "init", publish, promote, rollback
+        case initialise = "init"
+        case publish, promote, rollback
     }
     /// Format tag.
     public var format = "promptreg.event/v1"

@@ -185,7 +185,9 @@ extension Registry {
 extension StoredBundle: Encodable {
     enum CodingKeys: String, CodingKey {
         case name, version, digest, layers, actor, time, message, description, model, parameters, tools, output
-        case prompt, allowFloatingModel = "allow_floating_model", allowSecrets = "allow_secrets"
+        case prompt
+        case allowFloatingModel = "allow_floating_model"
+        case allowSecrets = "allow_secrets"
     }
 
     /// Everything a reader needs: identity, digests, who/when/why, and every layer.

@@ -17,7 +17,12 @@ struct YAMLField {
     /// Refuses anchors and aliases: bundle files are small, and aliases are how YAML bombs are built.
     /// Only meaningful while the `Parser` that made the node is alive (Yams holds anchors weakly).
     private func checkPlain() throws {
-        if node.anchor != nil || { if case .alias = node { return true }; return false }() {
+        if node.anchor != nil
+            || {
+                if case .alias = node { return true }
+                return false
+            }()
+        {
             throw fail("YAML anchors and aliases (&name, *name) are not allowed", fix: "write the value out in full")
         }
     }
@@ -30,7 +35,8 @@ struct YAMLField {
         case .mapping(let mapping):
             for (key, value) in mapping {
                 try YAMLField(node: key, file: file, path: path).checkNoAnchors()
-                try YAMLField(node: value, file: file, path: path.isEmpty ? key.string ?? "" : "\(path).\(key.string ?? "")").checkNoAnchors()
+                try YAMLField(node: value, file: file, path: path.isEmpty ? key.string ?? "" : "\(path).\(key.string ?? "")")
+                    .checkNoAnchors()
             }
         case .sequence(let sequence):
             for (index, item) in sequence.enumerated() {

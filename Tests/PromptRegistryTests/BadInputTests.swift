@@ -1,7 +1,7 @@
 import Foundation
 import PromptRegistry
-import Testing
 import TestSupport
+import Testing
 
 /// Every bad input of the foundation issue: a clear error naming file and field (and line for
 /// YAML), the right error code, and a registry left byte-for-byte unchanged.
@@ -43,7 +43,8 @@ struct BadInputTests {
     @Test("an unknown key names the field and line")
     func unknownKey() throws {
         try expectRefusal(mentions: ["bundle.yaml:7", "model.temperature", "unknown key"]) { bundle in
-            try Fixtures.edit("\(bundle)/bundle.yaml", replacing: "  id: gpt-4o-2024-08-06", with: "  id: gpt-4o-2024-08-06\n  temperature: 1")
+            try Fixtures.edit(
+                "\(bundle)/bundle.yaml", replacing: "  id: gpt-4o-2024-08-06", with: "  id: gpt-4o-2024-08-06\n  temperature: 1")
         }
     }
 
@@ -71,16 +72,18 @@ struct BadInputTests {
     @Test("a template using an undeclared variable names file, line and variable")
     func undeclaredVariable() throws {
         try expectRefusal(mentions: ["prompts/user.mustache:2", "'order_notes'"]) { bundle in
-            try Fixtures.edit("\(bundle)/prompts/user.mustache", replacing: "Customer: {{customer_name}}\n",
-                              with: "Customer: {{customer_name}}\nNotes: {{order_notes}}\n")
+            try Fixtures.edit(
+                "\(bundle)/prompts/user.mustache", replacing: "Customer: {{customer_name}}\n",
+                with: "Customer: {{customer_name}}\nNotes: {{order_notes}}\n")
         }
     }
 
     @Test("an undeclared variable inside an inverted section is found too")
     func undeclaredInInvertedSection() throws {
         try expectRefusal(mentions: ["'fallback_text'"]) { bundle in
-            try Fixtures.edit("\(bundle)/prompts/user.mustache", replacing: "(no recent orders on file)",
-                              with: "{{fallback_text}}")
+            try Fixtures.edit(
+                "\(bundle)/prompts/user.mustache", replacing: "(no recent orders on file)",
+                with: "{{fallback_text}}")
         }
     }
 
@@ -114,7 +117,9 @@ struct BadInputTests {
         #expect(Fingerprint.of(registry.path) == before)
     }
 
-    @Test("bundle names outside the rule", arguments: ["Support", "-lead", "a..b", "agent.lock", String(repeating: "a", count: 64), "sp ace", "née"])
+    @Test(
+        "bundle names outside the rule",
+        arguments: ["Support", "-lead", "a..b", "agent.lock", String(repeating: "a", count: 64), "sp ace", "née"])
     func badNames(_ name: String) throws {
         try expectRefusal(mentions: ["bundle.yaml", "name", "not a valid bundle name"]) { bundle in
             try Fixtures.edit("\(bundle)/bundle.yaml", replacing: "name: support-agent", with: "name: \"\(name)\"")
@@ -136,7 +141,8 @@ struct BadInputTests {
         }
         try expectRefusal(mentions: ["bundle.yaml", "anchors and aliases"]) { bundle in
             let original = try String(contentsOfFile: "\(bundle)/bundle.yaml", encoding: .utf8)
-            try Fixtures.write(original.replacingOccurrences(of: "name: support-agent", with: "name: &n support-agent"), to: "\(bundle)/bundle.yaml")
+            try Fixtures.write(
+                original.replacingOccurrences(of: "name: support-agent", with: "name: &n support-agent"), to: "\(bundle)/bundle.yaml")
         }
         try expectRefusal(mentions: ["bundle.yaml", "anchors and aliases"]) { bundle in
             try Fixtures.write(bomb, to: "\(bundle)/bundle.yaml")
@@ -157,10 +163,12 @@ struct BadInputTests {
         }
     }
 
-    @Test("likely secrets in a template", arguments: [
-        "sk-proj-abcdefghijklmnopqrstuvwxyz012345", "sk-ant-api03-abcdefghijklmnopqrstuvwx", "AKIAIOSFODNN7EXAMPLE",
-        "-----BEGIN RSA PRIVATE KEY-----", "-----BEGIN PRIVATE KEY-----",
-    ])
+    @Test(
+        "likely secrets in a template",
+        arguments: [
+            "sk-proj-abcdefghijklmnopqrstuvwxyz012345", "sk-ant-api03-abcdefghijklmnopqrstuvwx", "AKIAIOSFODNN7EXAMPLE",
+            "-----BEGIN RSA PRIVATE KEY-----", "-----BEGIN PRIVATE KEY-----",
+        ])
     func secrets(_ secret: String) throws {
         try expectRefusal(mentions: ["prompts/system.mustache:4", "--allow-secrets"]) { bundle in
             try Fixtures.edit("\(bundle)/prompts/system.mustache", replacing: "\nRules:", with: "\nUse key \(secret) for the API.")
@@ -174,10 +182,12 @@ struct BadInputTests {
         }
     }
 
-    @Test("pinned model ids are accepted", arguments: [
-        "gpt-4o-2024-08-06", "claude-sonnet-4-5-20250929", "gemini-1.5-pro-002", "gpt-4-0613", "text-bison@002",
-        "anthropic.claude-3-haiku-20240307-v1:0", "mistral-large-2407",
-    ])
+    @Test(
+        "pinned model ids are accepted",
+        arguments: [
+            "gpt-4o-2024-08-06", "claude-sonnet-4-5-20250929", "gemini-1.5-pro-002", "gpt-4-0613", "text-bison@002",
+            "anthropic.claude-3-haiku-20240307-v1:0", "mistral-large-2407",
+        ])
     func pinnedModel(_ id: String) {
         #expect(ContentPolicy.floatingReason(modelID: id) == nil)
     }
@@ -212,7 +222,8 @@ struct BadInputTests {
 
     @Test("an existing version and identical content are conflicts")
     func conflicts() throws {
-        try expectRefusal(code: .conflict, mentions: ["support-agent@1.0.0 already exists"], version: .exact(SemanticVersion(1, 0, 0))) { bundle in
+        try expectRefusal(code: .conflict, mentions: ["support-agent@1.0.0 already exists"], version: .exact(SemanticVersion(1, 0, 0))) {
+            bundle in
             try Fixtures.edit("\(bundle)/prompts/system.mustache", replacing: "Be brief", with: "Be short")
         }
         try expectRefusal(code: .conflict, mentions: ["identical to the published support-agent@1.0.0"]) { _ in }

@@ -1,7 +1,8 @@
 import Foundation
-@testable import PromptRegistry
-import Testing
 import TestSupport
+import Testing
+
+@testable import PromptRegistry
 
 /// Each semver rule of the contract, checked on the example support-agent bundle.
 @Suite("Bump inference")
@@ -35,11 +36,12 @@ struct BumpInferenceTests {
     @Test("a removed tool is major, an added tool minor, a changed input schema major")
     func tools() {
         #expect(required { $0.tools.tools.removeLast() } == (.major, [.tools]))
-        #expect(required { content in
-            var extra = content.tools.tools[0]
-            extra.name = "cancel_order"
-            content.tools.tools.append(extra)
-        } == (.minor, [.tools]))
+        #expect(
+            required { content in
+                var extra = content.tools.tools[0]
+                extra.name = "cancel_order"
+                content.tools.tools.append(extra)
+            } == (.minor, [.tools]))
         #expect(required { $0.tools.tools[0].inputSchema = .object(["type": .string("object")]) } == (.major, [.tools]))
         #expect(required { $0.tools.tools[0].description = "Look an order up." } == (.patch, [.tools]))
     }

@@ -1,7 +1,7 @@
 import Foundation
 import PromptRegistry
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Canonical serialisation and digests")
 struct CanonicalFormTests {
@@ -66,8 +66,9 @@ struct CanonicalFormTests {
 
     @Test("digests are SHA-256 of the canonical bytes, written sha256:<hex>")
     func digestFormat() {
-        #expect(Digest(of: Array("abc".utf8)).description
-            == "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(
+            Digest(of: Array("abc".utf8)).description
+                == "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         #expect(Digest(parsing: "sha256:ABC") == nil)
         #expect(Digest(parsing: "md5:" + String(repeating: "0", count: 64)) == nil)
     }
@@ -80,7 +81,9 @@ struct SemanticVersionTests {
         #expect(try SemanticVersion(parsing: text).description == text)
     }
 
-    @Test("refuses what is not MAJOR.MINOR.PATCH", arguments: ["v1.0.0", "1.0", "01.0.0", "1.01.0", "1.0.0+build", "1.0.0-", "1.0.0-01", "", "1.0.0.0", "a.b.c"])
+    @Test(
+        "refuses what is not MAJOR.MINOR.PATCH",
+        arguments: ["v1.0.0", "1.0", "01.0.0", "1.01.0", "1.0.0+build", "1.0.0-", "1.0.0-01", "", "1.0.0.0", "a.b.c"])
     func refuses(_ text: String) {
         #expect(throws: PromptRegError.self) { try SemanticVersion(parsing: text) }
         do {
@@ -95,8 +98,10 @@ struct SemanticVersionTests {
 
     @Test("ordering follows semver precedence")
     func ordering() throws {
-        let ordered = ["0.9.9", "1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta", "1.0.0-beta.2",
-                       "1.0.0-beta.11", "1.0.0-rc.1", "1.0.0", "1.0.1", "1.2.0", "1.10.0", "2.0.0"]
+        let ordered = [
+            "0.9.9", "1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta", "1.0.0-beta.2",
+            "1.0.0-beta.11", "1.0.0-rc.1", "1.0.0", "1.0.1", "1.2.0", "1.10.0", "2.0.0",
+        ]
         let versions = try ordered.map(SemanticVersion.init(parsing:))
         #expect(versions.shuffled().sorted() == versions)
     }

@@ -1,8 +1,8 @@
 import Foundation
 import GitStore
 import PromptRegistry
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Publishing and reading versions")
 struct PublishTests {

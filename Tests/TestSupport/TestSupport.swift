@@ -101,3 +101,26 @@ public struct TestRegistry {
     /// Removes everything.
     public func remove() { directory.remove() }
 }
+
+extension TestRegistry {
+    /// Publishes a patch release of example `name` whose system prompt gains `line`; returns its version.
+    @discardableResult
+    public func publishPatch(_ name: String, adding line: String) throws -> SemanticVersion {
+        let copy = try Fixtures.copy(name, into: directory, as: "\(name)-\(UUID().uuidString.prefix(6))")
+        defer { try? FileManager.default.removeItem(atPath: copy) }
+        let system = "\(copy)/prompts/system.mustache"
+        try Fixtures.write(try String(contentsOfFile: system, encoding: .utf8) + line + "\n", to: system)
+        return try registry.publish(directory: copy, message: line, actor: "tester").version
+    }
+
+    /// The `PromptReg` state ref and every version ref, for "state unchanged" checks.
+    public var fingerprint: [String: String] { Fingerprint.of(path) }
+}
+
+/// Where git keeps a loose object.
+public enum GitObjectPath {
+    /// The git object id (SHA-1) of a blob holding `data`.
+    public static func blobID(_ data: Data) -> String {
+        Insecure.SHA1.hash(data: Data("blob \(data.count)\0".utf8) + data).map { String(format: "%02x", $0) }.joined()
+    }
+}
