@@ -124,3 +124,99 @@ public enum GitObjectPath {
         Insecure.SHA1.hash(data: Data("blob \(data.count)\0".utf8) + data).map { String(format: "%02x", $0) }.joined()
     }
 }
+
+/// Runs the built `promptreg` executable as a real process.
+public enum CLI {
+    /// What a finished process left.
+    public struct Result: Sendable {
+        /// Exit status.
+        public let status: Int32
+        /// Standard output.
+        public let stdout: String
+        /// Standard error.
+        public let stderr: String
+    }
+
+    /// The executable: $PROMPTREG_BIN, else `promptreg` beside the test bundle in the build directory.
+    public static let binary: String = {
+        if let path = ProcessInfo.processInfo.environment["PROMPTREG_BIN"] { return path }
+        let candidates = [
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
+            Bundle.main.bundleURL.deletingLastPathComponent(),
+            Bundle.main.bundleURL,
+        ].map { $0.appendingPathComponent("promptreg").path }
+        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            fatalError("promptreg not built; looked at \(candidates)")
+        }
+        return found
+    }()
+
+    /// Starts `promptreg arguments...` without waiting; output goes to files read by `finish`.
+    public static func start(
+        _ arguments: [String], environment: [String: String] = [:], directory: String? = nil
+    ) throws -> RunningProcess {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env["PROMPTREG_REGISTRY"] = nil
+        env["PROMPTREG_ACTOR"] = nil
+        env.merge(environment) { _, new in new }
+        process.environment = env
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return RunningProcess(process: process, out: out, err: err)
+    }
+
+    /// Runs `promptreg arguments...` to completion.
+    public static func run(
+        _ arguments: [String], environment: [String: String] = [:], directory: String? = nil
+    ) throws -> Result {
+        try start(arguments, environment: environment, directory: directory).finish()
+    }
+
+    /// A started process.
+    public final class RunningProcess: @unchecked Sendable {
+        /// The process.
+        public let process: Process
+        let out: Pipe
+        let err: Pipe
+
+        init(process: Process, out: Pipe, err: Pipe) {
+            self.process = process
+            self.out = out
+            self.err = err
+        }
+
+        /// Waits for the process and returns what it left.
+        public func finish() -> Result {
+            let stdout = out.fileHandleForReading.readDataToEndOfFile()
+            let stderr = err.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return Result(
+                status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                stderr: String(decoding: stderr, as: UTF8.self))
+        }
+    }
+}
+
+/// Runs stock `git` (only to check that a registry is a plain git repository).
+public enum StockGit {
+    /// `git --git-dir=<registry> arguments...`: status and combined output.
+    public static func run(_ registry: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["git", "--git-dir=\(registry)"] + arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}
