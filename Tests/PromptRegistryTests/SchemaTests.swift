@@ -1,0 +1,114 @@
+import Foundation
+import GitStore
+import PromptRegistry
+import Testing
+import TestSupport
+
+/// The JSON Schemas in schemas/ are real: every example bundle and every document a registry
+/// stores validates against them, checked by an independent validator (Python's jsonschema).
+@Suite("JSON Schemas")
+struct SchemaTests {
+    private func check(_ pairs: [(schema: String, document: String)]) throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "\(Fixtures.packageRoot)/scripts/check-schemas.py"]
+            + pairs.map { "\(Fixtures.packageRoot)/schemas/\($0.schema).schema.json=\($0.document)" }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, output)
+    }
+
+    /// The schema a state or version file follows, by its path in the tree.
+    private func schemaName(statePath path: String) -> String? {
+        let parts = path.split(separator: "/").map(String.init)
+        switch (parts.first, parts.count) {
+        case ("event.json", 1): return "event"
+        case ("versions", 3): return "version-record"
+        case ("digests", 3): return "digest-index"
+        case ("channels", 4) where parts[2] == "pointers": return "pointer"
+        case ("channels", 3) where parts[2] == "undo.json": return "undo"
+        default: return nil
+        }
+    }
+
+    private func files(in tree: ObjectID, _ repository: GitRepository, under prefix: String = "") throws -> [String] {
+        try repository.listTree(prefix, inTree: tree).flatMap { name -> [String] in
+            let path = prefix.isEmpty ? name : "\(prefix)/\(name)"
+            if try repository.readFile(path, inTree: tree) != nil { return [path] }
+            return try files(in: tree, repository, under: path)
+        }
+    }
+
+    @Test("examples and every stored document validate")
+    func everythingValidates() throws {
+        let test = try TestRegistry()
+        defer { test.remove() }
+        let registry = test.registry
+        for name in Fixtures.exampleNames {
+            try registry.promote(.version(name, SemanticVersion(1, 0, 0)), to: "prod", message: "one", actor: "ops")
+            try test.publishPatch(name, adding: "Two.")
+            try registry.promote(.version(name, SemanticVersion(1, 0, 1)), to: "canary", traffic: 7.5, message: "try", actor: "ops")
+        }
+        try registry.promote(channel: "canary", to: "prod", message: "release", actor: "ops")
+        try registry.rollback(channel: "prod", message: "undo", actor: "ops")
+
+        var pairs: [(String, String)] = []
+        for name in Fixtures.exampleNames {
+            let example = Fixtures.example(name)
+            pairs.append(("bundle", "\(example)/bundle.yaml"))
+            for tool in try FileManager.default.contentsOfDirectory(atPath: "\(example)/tools") {
+                pairs.append(("tool", "\(example)/tools/\(tool)"))
+            }
+        }
+        let dump = test.directory.join("dump")
+        try FileManager.default.createDirectory(atPath: dump, withIntermediateDirectories: true)
+        let repository = try GitRepository.open(at: test.path)
+        func save(_ data: Data) throws -> String {
+            let path = "\(dump)/\(pairs.count).json"
+            try data.write(to: URL(fileURLWithPath: path))
+            return path
+        }
+        let versionSchemas = [
+            "manifest.json": "manifest", "publish.json": "publish", "prompt.json": "layer-prompt", "model.json": "layer-model",
+            "parameters.json": "layer-parameters", "tools.json": "layer-tools", "output.json": "layer-output",
+        ]
+        for (_, commit) in try repository.references(matching: "refs/promptreg/versions/*") {
+            let tree = try repository.readCommit(commit).tree
+            for file in try files(in: tree, repository) {
+                let schema = try #require(versionSchemas[file], "no schema for version file \(file)")
+                pairs.append((schema, try save(try #require(try repository.readFile(file, inTree: tree)))))
+            }
+        }
+        var stateCommit: ObjectID? = try repository.referenceTarget("refs/promptreg/state")
+        while let commit = stateCommit {
+            let info = try repository.readCommit(commit)
+            for file in try files(in: info.tree, repository) {
+                let schema = try #require(schemaName(statePath: file), "no schema for state file \(file)")
+                pairs.append((schema, try save(try #require(try repository.readFile(file, inTree: info.tree)))))
+            }
+            stateCommit = info.parents.first
+        }
+        let lock = try registry.lock(Fixtures.exampleNames)
+        pairs.append(("lock", try save(try JSONEncoder().encode(lock))))
+
+        #expect(pairs.count > 200)
+        let (status, output) = try check(pairs)
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("0 failures"))
+    }
+
+    @Test("the checker is not vacuous: a bad document fails")
+    func badDocumentFails() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.join("pointer.json")
+        try Fixtures.write(#"{"format":"promptreg.pointer/v1","version":"01.0.0","digest":"sha256:00","seq":0,"time":"now","actor":""}"#, to: path)
+        let (status, output) = try check([("pointer", path)])
+        #expect(status == 1)
+        #expect(output.contains("version") && output.contains("digest"))
+    }
+}
