@@ -49,11 +49,22 @@ struct StateSnapshot {
     }
 
     /// Every bundle with at least one published version, sorted.
-    func bundleNames() throws -> [String] { try names(in: Layout.versionsDirectory).sorted() }
+    func bundleNames() throws -> [String] { try shardedNames(in: Layout.versionsDirectory).sorted() }
+
+    /// The entry names under every shard of `directory`. Reads only the shards that exist.
+    private func shardedNames(in directory: String) throws -> [String] {
+        var found: [String] = []
+        for first in try names(in: directory) {
+            for second in try names(in: "\(directory)/\(first)") {
+                found += try names(in: "\(directory)/\(first)/\(second)")
+            }
+        }
+        return found
+    }
 
     /// The published versions of `name`, ascending.
     func versions(of name: String) throws -> [SemanticVersion] {
-        try names(in: "\(Layout.versionsDirectory)/\(name)").compactMap { try? SemanticVersion(parsing: $0) }.sorted()
+        try names(in: Layout.versionsDirectory(name)).compactMap { try? SemanticVersion(parsing: $0) }.sorted()
     }
 
     /// The record of `name@version`, if published.
@@ -77,7 +88,7 @@ struct StateSnapshot {
     /// Every pointer of `channel`, by bundle.
     func pointers(_ channel: String) throws -> [String: ChannelPointer] {
         var found: [String: ChannelPointer] = [:]
-        for name in try names(in: Layout.pointersDirectory(channel)) {
+        for name in try shardedNames(in: Layout.pointersDirectory(channel)) {
             found[name] = try pointer(channel, name)
         }
         return found

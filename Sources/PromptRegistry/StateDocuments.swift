@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// Where a version and the state live in the git repository (see README "Storage layout").
@@ -16,15 +17,24 @@ enum Layout {
     static let publishFile = "publish.json"
     static func layerFile(_ kind: LayerKind) -> String { "\(kind.rawValue).json" }
 
-    // Files of a state commit's tree.
+    // Files of a state commit's tree. Per-bundle entries sit in 16 x 16 shards (the first two hex
+    // digits of SHA-256 of the name) so that a state commit rewrites only small trees, whatever
+    // the number of bundles.
     static let eventFile = "event.json"
     static let versionsDirectory = "versions"
-    static func versionRecordFile(_ name: String, _ version: SemanticVersion) -> String { "versions/\(name)/\(version)" }
-    static func digestIndexFile(_ name: String, _ digest: Digest) -> String { "digests/\(name)/\(digest.hex)" }
+    static func versionsDirectory(_ name: String) -> String { "versions/\(shard(name))/\(name)" }
+    static func versionRecordFile(_ name: String, _ version: SemanticVersion) -> String { "\(versionsDirectory(name))/\(version)" }
+    static func digestIndexFile(_ name: String, _ digest: Digest) -> String { "digests/\(shard(name))/\(name)/\(digest.hex)" }
     static let channelsDirectory = "channels"
     static func pointersDirectory(_ channel: String) -> String { "channels/\(channel)/pointers" }
-    static func pointerFile(_ channel: String, _ name: String) -> String { "channels/\(channel)/pointers/\(name)" }
+    static func pointerFile(_ channel: String, _ name: String) -> String { "\(pointersDirectory(channel))/\(shard(name))/\(name)" }
     static func undoFile(_ channel: String) -> String { "channels/\(channel)/undo.json" }
+    /// The shard of bundle `name`: `x/y`, the first two hex digits of SHA-256 of the name.
+    static func shard(_ name: String) -> String {
+        let byte = SHA256.hash(data: Array(name.utf8)).withUnsafeBytes { $0[0] }
+        let digits = Array("0123456789abcdef")
+        return "\(digits[Int(byte >> 4)])/\(digits[Int(byte & 0x0f)])"
+    }
 }
 
 /// Stored in each version's tree: who published it, when, why, and what they allowed.

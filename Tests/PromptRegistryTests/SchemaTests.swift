@@ -27,9 +27,9 @@ struct SchemaTests {
         let parts = path.split(separator: "/").map(String.init)
         switch (parts.first, parts.count) {
         case ("event.json", 1): return "event"
-        case ("versions", 3): return "version-record"
-        case ("digests", 3): return "digest-index"
-        case ("channels", 4) where parts[2] == "pointers": return "pointer"
+        case ("versions", 5): return "version-record"
+        case ("digests", 5): return "digest-index"
+        case ("channels", 6) where parts[2] == "pointers": return "pointer"
         case ("channels", 3) where parts[2] == "undo.json": return "undo"
         default: return nil
         }
