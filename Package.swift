@@ -38,6 +38,11 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "promptreg", dependencies: ["PromptRegCLI"]),
+        .executableTarget(
+            name: "promptreg-bench",
+            dependencies: ["PromptRegistry", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/PromptRegBench"
+        ),
         .target(
             name: "TestSupport",
             dependencies: ["PromptRegistry", .product(name: "Crypto", package: "swift-crypto")],

@@ -52,6 +52,12 @@ public final class GitRepository {
         return result == 0
     }
 
+    /// Turns fsync of objects and refs on or off for the whole process (on by default).
+    public static func setFsync(_ enabled: Bool) {
+        _ = libgit2Initialised
+        _ = promptreg_git_enable_fsync(enabled ? 1 : 0)
+    }
+
     /// True for a repository without a work tree.
     public var isBare: Bool { git_repository_is_bare(handle) == 1 }
 

@@ -18,6 +18,7 @@ public struct PromptRegCommand: ParsableCommand {
             Exit codes: 0 ok, 64 usage, 65 invalid input, 66 not found, 67 conflict, 68 integrity
             failure, 70 storage failure.
             """,
+        version: "0.1.0",
         subcommands: [
             InitCommand.self, PublishCommand.self, ListCommand.self, VersionsCommand.self, ShowCommand.self,
             DiffCommand.self, VerifyCommand.self, PromoteCommand.self, RollbackCommand.self, StatusCommand.self,

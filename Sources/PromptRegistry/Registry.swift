@@ -58,6 +58,13 @@ public final class Registry: @unchecked Sendable {
         return registry
     }
 
+    /// Turns durable writes (fsync of every object and ref before it is used) on or off for this
+    /// process. On by default. Turn it off only to build throwaway registries in bulk (benchmark
+    /// and test fixtures): without it, a power loss can lose or corrupt recent writes.
+    public static func setDurableWrites(_ enabled: Bool) {
+        GitRepository.setFsync(enabled)
+    }
+
     /// Opens the registry at `path`.
     public static func open(at path: String) throws -> Registry {
         guard GitRepository.isRepository(at: path) else {
