@@ -49,6 +49,6 @@ let package = Package(
             path: "Tests/TestSupport"
         ),
         .testTarget(name: "PromptRegistryTests", dependencies: ["PromptRegistry", "GitStore", "TestSupport"]),
-        .testTarget(name: "PromptRegCLITests", dependencies: ["PromptRegistry", "TestSupport", "promptreg"]),
+        .testTarget(name: "PromptRegCLITests", dependencies: ["PromptRegistry", "TestSupport", "promptreg", "promptreg-bench"]),
     ]
 )

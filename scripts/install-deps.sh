@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what promptreg needs to build and test, only when it is missing:
 #   libgit2-dev and pkg-config (Debian packages) for the build,
-#   git (stock git, to check interoperability) and Python's jsonschema + PyYAML for the schema tests.
+#   git (stock git, to check interoperability), GNU time (the benchmark's memory figure), and
+#   Python's jsonschema + PyYAML for the schema tests.
 set -euo pipefail
 
 as_root() {
@@ -15,6 +16,7 @@ command -v pkg-config >/dev/null || missing+=(pkg-config)
 if ! pkg-config --exists libgit2 2>/dev/null; then missing+=(libgit2-dev); fi
 command -v git >/dev/null || missing+=(git)
 command -v python3 >/dev/null || missing+=(python3 python3-pip)
+[ -x /usr/bin/time ] || missing+=(time)   # GNU time: peak memory in the benchmark suite
 if [ ${#missing[@]} -gt 0 ]; then
   echo "install-deps: installing ${missing[*]}"
   as_root apt-get update -qq

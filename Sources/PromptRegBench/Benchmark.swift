@@ -8,7 +8,24 @@ import PromptRegistry
 struct Benchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "promptreg-bench",
-        abstract: "Measure promptreg against plain git on a large and a small fixture registry.")
+        abstract: "Measure promptreg against plain git on a large and a small fixture registry.",
+        subcommands: [RunBenchmark.self, OpenProbe.self],
+        defaultSubcommand: RunBenchmark.self)
+}
+
+/// Opens a registry and exits: what a process pays for start-up plus libgit2's global
+/// initialisation, before any promptreg work.
+struct OpenProbe: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "open-probe", abstract: "Open a registry and exit.")
+
+    @Argument(help: "The registry.") var registry: String
+
+    func run() throws { _ = try Registry.open(at: registry) }
+}
+
+/// The benchmark run.
+struct RunBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "run", abstract: "Build the fixtures, measure, write the report.")
 
     @Option(help: "The promptreg executable to measure.") var promptreg: String
     @Option(help: "The example bundle the fixtures are made from.") var example = "registry/support-agent"

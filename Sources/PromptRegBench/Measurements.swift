@@ -27,6 +27,7 @@ struct Measurements {
         figures["startup"] = try process { _ in [promptreg, "--version"] }
         figures["git-startup"] = try process { _ in ["git", "--version"] }
         figures["true"] = try process { _ in ["true"] }
+        figures["open-probe"] = try process { _ in [CommandLine.arguments[0], "open-probe", registry] }
 
         figures["publish"] = try process { run in
             [promptreg, "publish", fixture.publishSources[run], "-m", "bench", "--registry", registry, "--actor", "bench"]
@@ -36,8 +37,10 @@ struct Measurements {
         }
         figures["promote-canary-prod"] = try process(prepare: { run in
             // Untimed: give canary a version prod does not run.
-            let current = try library.resolve(.channel(name)).version
-            try library.promote(.version(name, current == versionA ? versionB : versionA), to: "canary", message: "prep", actor: "bench")
+            let target = try library.resolve(.channel(name)).version == versionA ? versionB : versionA
+            if try library.resolve(.channel(name, channel: "canary")).version != target {
+                try library.promote(.version(name, target), to: "canary", message: "prep", actor: "bench")
+            }
         }) { _ in [promptreg, "promote", "canary", "prod", name, "--registry", registry, "--actor", "bench"] }
         figures["rollback"] = try process(prepare: { _ in
             let current = try library.resolve(.channel(name)).version
@@ -48,9 +51,7 @@ struct Measurements {
         figures["resolve-digest"] = try process { _ in [promptreg, "resolve", "\(name)@\(digest)", "--json", "--registry", registry] }
         figures["status"] = try process { _ in [promptreg, "status", "--registry", registry] }
         figures["log"] = try process { _ in [promptreg, "log", "-n", "20", "--registry", registry] }
-        figures["resolve-rss"] = Stats((0..<runs).map { _ in
-            Double(Spawn.run([promptreg, "resolve", name, "--json", "--registry", registry]).sample.maxRSSKiB)
-        })
+        figures["resolve-rss"] = try Stats((0..<runs).map { _ in try Spawn.peakMemoryKiB([promptreg, "resolve", name, "--json", "--registry", registry]) })
 
         // Plain git, side by side on the same registry.
         let git = ["git", "--git-dir=\(registry)"]

@@ -23,6 +23,7 @@ struct Report {
 
     private let rows: [Row] = [
         Row(key: "startup", label: "`promptreg --version` (process start-up)", git: "git-startup", ratioLimit: nil, absoluteLimit: nil, unit: "ms"),
+        Row(key: "open-probe", label: "a process that only opens the registry (start-up + libgit2 init)", git: "git-startup", ratioLimit: nil, absoluteLimit: nil, unit: "ms"),
         Row(key: "publish", label: "`publish` (a new version)", git: "git-publish", ratioLimit: 1, absoluteLimit: nil, unit: "ms"),
         Row(key: "promote", label: "`promote NAME@VERSION canary`", git: "git-update-ref", ratioLimit: 3, absoluteLimit: nil, unit: "ms"),
         Row(key: "promote-canary-prod", label: "`promote canary prod NAME`", git: "git-update-ref", ratioLimit: nil, absoluteLimit: nil, unit: "ms"),
@@ -51,7 +52,7 @@ struct Report {
         lines.append("- promptreg build: \(buildFlags)")
         lines.append("- large fixture: \(large.bundles.count) bundles x \(large.versions) versions = \(large.bundles.count * large.versions) versions, \(large.stateOperations) state operations in its history (built through the library in \(Int(fixtureSeconds)) s)")
         lines.append("- small fixture: \(small.bundles.count) bundle x \(small.versions) versions, \(small.stateOperations) state operations")
-        lines.append("- process figures: median and p95 of \(runs) runs of a whole process (posix_spawn to wait4), output discarded; `true` takes \(format(largeFigures["true"]?.median)) ms here")
+        lines.append("- process figures: median and p95 of \(runs) runs of a whole process (posix_spawn to waitpid), output discarded; `true` takes \(format(largeFigures["true"]?.median)) ms here")
         lines.append("- ratio: promptreg median / its git equivalent's median, both measured on the large fixture in this run; growth: large median / small median")
         lines.append("")
         lines.append("| figure | small median | large median | large p95 | growth | git equivalent | git median | ratio | target | met |")

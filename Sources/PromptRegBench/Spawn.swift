@@ -1,16 +1,14 @@
 import Foundation
 
-/// One finished child process: how long it took and its peak resident memory.
+/// One finished child process: its exit status and how long it took.
 struct ProcessSample {
     /// Exit status.
     let status: Int32
     /// Wall time from spawn to reaped, in seconds.
     let seconds: Double
-    /// Peak resident set size, in KiB (from wait4's rusage).
-    let maxRSSKiB: Int
 }
 
-/// Spawns processes with posix_spawn and reaps them with wait4: the least overhead a measurement
+/// Spawns processes with posix_spawn and reaps them with waitpid: the least overhead a measurement
 /// can add, and the same for promptreg and for git.
 enum Spawn {
     /// Runs `arguments` (looked up in PATH) with `input` on standard input; standard output is
@@ -55,13 +53,29 @@ enum Spawn {
             close(outPipe[0])
             output = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         }
-        guard result == 0 else { return (ProcessSample(status: -1, seconds: 0, maxRSSKiB: 0), output) }
+        guard result == 0 else { return (ProcessSample(status: -1, seconds: 0), output) }
         var status: Int32 = 0
-        var usage = rusage()
-        wait4(pid, &status, 0, &usage)
+        waitpid(pid, &status, 0)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let exitStatus = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        return (ProcessSample(status: exitStatus, seconds: seconds, maxRSSKiB: Int(usage.ru_maxrss)), output)
+        return (ProcessSample(status: exitStatus, seconds: seconds), output)
+    }
+}
+
+extension Spawn {
+    /// Peak resident memory of `arguments` as a process, in KiB, measured by GNU time.
+    ///
+    /// Not from wait4 here: posix_spawn starts the child on a copy of this (large) process's
+    /// address space, and the kernel counts that towards the child's peak. GNU time forks from a
+    /// small process, so the peak it reports is the command's own.
+    static func peakMemoryKiB(_ arguments: [String]) throws -> Double {
+        let report = NSTemporaryDirectory() + "promptreg-bench-rss-\(getpid())"
+        defer { unlink(report) }
+        let result = run(["/usr/bin/time", "-f", "%M", "-o", report] + arguments)
+        guard result.sample.status == 0, let text = try? String(contentsOfFile: report, encoding: .utf8),
+            let kib = Double(text.trimmingCharacters(in: .whitespacesAndNewlines))
+        else { throw BenchError("could not measure the memory of \(arguments.joined(separator: " ")) (is GNU time installed?)") }
+        return kib
     }
 }
 
