@@ -22,7 +22,7 @@ public struct PromptRegCommand: ParsableCommand {
         subcommands: [
             InitCommand.self, PublishCommand.self, ListCommand.self, VersionsCommand.self, ShowCommand.self,
             DiffCommand.self, VerifyCommand.self, PromoteCommand.self, RollbackCommand.self, StatusCommand.self,
-            LogCommand.self, ResolveCommand.self, LockCommand.self, RenderCommand.self,
+            LogCommand.self, ResolveCommand.self, LockCommand.self, RenderCommand.self, DoctorCommand.self,
         ])
 
     public init() {}

@@ -15,6 +15,8 @@ public struct BundleLimits: Sendable {
     public var maxVariables = 128
     /// Deepest nesting of a JSON document (tool input schema, output schema).
     public var maxJSONDepth = 32
+    /// Deepest nesting of bundle.yaml (flow brackets; indentation up to twice this many columns).
+    public var maxYAMLDepth = 32
 
     /// The defaults documented in the README.
     public init() {}
@@ -48,6 +50,7 @@ public struct BundleLoader: Sendable {
         var files = BundleFiles(directory: directory, limits: limits)
         let manifestFile = "bundle.yaml"
         let yaml = try files.text(manifestFile, referencedBy: nil)
+        try checkNesting(yaml, file: files.display(manifestFile))
         let parser: Parser
         let rootNode: Node?
         do {
@@ -151,6 +154,12 @@ public struct BundleLoader: Sendable {
                     fix: "remove the secret and pass it at run time as a variable; if it is not a secret, "
                         + "publish with --allow-secrets (recorded with the version)")
             }
+            if let hidden = ContentPolicy.findHiddenCharacter(in: text) {
+                throw PromptRegError.invalid(
+                    file: display, line: hidden.line,
+                    "contains \(hidden.codePoint), an invisible or bidirectional control character that can hide text from reviewers",
+                    fix: "remove it (an editor that shows invisible characters helps)")
+            }
             let template = try PromptTemplate(text, file: display)
             let undeclared = template.referencedNames(declared: variables).subtracting(declared).sorted()
             if let first = undeclared.first {
@@ -210,6 +219,47 @@ public struct BundleLoader: Sendable {
                 file: display, "nested \(value.depth) levels deep; at most \(limits.maxJSONDepth) are allowed")
         }
         return value
+    }
+
+    /// Refuses YAML nested deeper than `limits.maxYAMLDepth` before it is parsed, so a hostile
+    /// file cannot exhaust the parser's stack: counts open flow brackets outside quotes, and
+    /// indentation.
+    private func checkNesting(_ yaml: String, file: String) throws {
+        var depth = 0
+        var quote: UInt8?
+        var line = 1
+        var column = 0
+        var indenting = true
+        for byte in yaml.utf8 {
+            if byte == UInt8(ascii: "\n") {
+                (line, column, indenting, quote) = (line + 1, 0, true, nil)
+                continue
+            }
+            column += 1
+            if indenting, byte == UInt8(ascii: " ") {
+                if column > limits.maxYAMLDepth * 2 {
+                    throw PromptRegError.invalid(
+                        file: file, line: line, "indented more than \(limits.maxYAMLDepth * 2) columns: nested too deeply",
+                        fix: "bundle.yaml needs only a few levels; see README \"Bundle format\"")
+                }
+                continue
+            }
+            indenting = false
+            if let open = quote {
+                if byte == open { quote = nil }
+            } else if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") {
+                quote = byte
+            } else if byte == UInt8(ascii: "[") || byte == UInt8(ascii: "{") {
+                depth += 1
+                if depth > limits.maxYAMLDepth {
+                    throw PromptRegError.invalid(
+                        file: file, line: line, "brackets nested more than \(limits.maxYAMLDepth) deep",
+                        fix: "bundle.yaml needs only a few levels; see README \"Bundle format\"")
+                }
+            } else if byte == UInt8(ascii: "]") || byte == UInt8(ascii: "}") {
+                depth = max(0, depth - 1)
+            }
+        }
     }
 
     /// The 1-based line of the first Mustache tag naming `name`, for error messages.

@@ -1,4 +1,6 @@
-/// Rules about what a bundle may contain beyond its structure: pinned models and secrets.
+import Foundation
+
+/// Rules about what a bundle may contain beyond its structure: pinned models, secrets and hidden characters.
 public enum ContentPolicy {
     /// The rule for a pinned model id, as documented in the README.
     public static let pinnedModelRule =
@@ -31,6 +33,33 @@ public enum ContentPolicy {
             }
         }
         return findings
+    }
+
+    /// An invisible or bidirectional-control character found in text.
+    public struct HiddenCharacter: Sendable, Equatable {
+        /// The character, e.g. `U+202E`.
+        public let codePoint: String
+        /// 1-based line number.
+        public let line: Int
+    }
+
+    /// The first character that can hide or reorder text from a reviewer: control characters
+    /// other than tab, newline and carriage return; zero-width characters and joiners; bidirectional
+    /// embeddings, overrides and isolates; the byte-order mark; and Unicode tag characters (which
+    /// can smuggle invisible instructions to a model).
+    public static func findHiddenCharacter(in text: String) -> HiddenCharacter? {
+        var line = 1
+        for scalar in text.unicodeScalars {
+            if scalar == "\n" { line += 1; continue }
+            let value = scalar.value
+            let hidden =
+                (value < 0x20 && value != 0x09 && value != 0x0d) || value == 0x7f || (0x80...0x9f).contains(value)
+                || value == 0x061c || (0x200b...0x200f).contains(value) || (0x202a...0x202e).contains(value)
+                || (0x2060...0x2064).contains(value) || (0x2066...0x2069).contains(value) || value == 0xfeff
+                || (0xfff9...0xfffb).contains(value) || (0xe0000...0xe007f).contains(value)
+            if hidden { return HiddenCharacter(codePoint: String(format: "U+%04X", value), line: line) }
+        }
+        return nil
     }
 
     private nonisolated(unsafe) static let secretPatterns: [(kind: String, regex: Regex<Substring>)] = [

@@ -66,7 +66,8 @@ extension Registry {
         }
         for name in names { try Names.checkBundle(name) }
         return try updateState(actor: actor) { snapshot, stamp in
-            let onSource = try snapshot.pointers(source)
+            // Named bundles: read just their pointers; otherwise every bundle on the source channel.
+            let onSource = try names.isEmpty ? snapshot.pointers(source) : snapshot.pointers(source, of: names)
             let selected = names.isEmpty ? onSource.keys.sorted() : names
             guard !selected.isEmpty else {
                 throw PromptRegError(
@@ -135,7 +136,7 @@ extension Registry {
                 let index = stack.entries.lastIndex(where: { entry in names.isEmpty || entry.moves.contains { names.contains($0.bundle) } })
             else {
                 throw PromptRegError(
-                    .notFound,
+                    .conflict,
                     "nothing to roll back on \(channel)\(names.isEmpty ? "" : " for \(names.joined(separator: ", "))"): it has no earlier change on record",
                     fix: "see its history with 'promptreg log --channel \(channel)'; use promote to set a version")
             }

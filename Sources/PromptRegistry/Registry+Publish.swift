@@ -41,8 +41,20 @@ extension Registry {
         }
         let sealed = try loader.load(directory: directory, policy: policy).sealed()
         let name = sealed.content.name
-        let plan = try withRepository { repository in
-            try storeVersion(sealed, message: message, choice: choice, policy: policy, actor: actor, repository: repository)
+        // Another writer may take the chosen version number between planning and creating its
+        // ref; a version promptreg chose is then chosen again, an explicit one is a conflict.
+        var plan: StoredVersion?
+        for _ in 0..<Self.maxStateAttempts where plan == nil {
+            do {
+                plan = try withRepository { repository in
+                    try storeVersion(sealed, message: message, choice: choice, policy: policy, actor: actor, repository: repository)
+                }
+            } catch let race as LostVersionRace {
+                if case .exact = choice { throw Self.versionExists(name, race.version, digest: race.digest) }
+            }
+        }
+        guard let plan else {
+            throw PromptRegError(.conflict, "other writers kept taking the next version of \(name); nothing was published", fix: "run the command again")
         }
         let digest = sealed.digest
         let event = try updateState(actor: actor) { snapshot, stamp in
@@ -63,6 +75,12 @@ extension Registry {
         return PublishResult(
             name: name, version: plan.version, digest: digest, layerDigests: sealed.layerDigests,
             previous: plan.previous, requiredBump: plan.requiredBump, event: event)
+    }
+
+    /// The version ref was taken by another writer after this one planned the version.
+    private struct LostVersionRace: Error {
+        let version: SemanticVersion
+        let digest: Digest?
     }
 
     private struct StoredVersion {
@@ -138,7 +156,7 @@ extension Registry {
                 try repository.readFile(Layout.publishFile, inTree: try repository.readCommit(existing).tree)
             }
             let earlier = publishData.flatMap { try? JSONDecoder().decode(PublishRecord.self, from: $0) }
-            guard earlier?.digest == digest else { throw Self.versionExists(name, finalVersion, digest: earlier?.digest) }
+            guard earlier?.digest == digest else { throw LostVersionRace(version: finalVersion, digest: earlier?.digest) }
             return StoredVersion(version: finalVersion, commit: existing, previous: previous, requiredBump: required)
         }
         let time = Date()
@@ -158,7 +176,9 @@ extension Registry {
         do {
             try repository.updateReference(refName, to: commit, expecting: .absent, logMessage: "promptreg publish \(name)@\(finalVersion)")
         } catch let error as GitError where error.code == .exists {
-            throw Self.versionExists(name, finalVersion, digest: nil)
+            throw LostVersionRace(version: finalVersion, digest: nil)
+        } catch let error as GitError where error.code == .locked {
+            throw LockFiles.heldError(reference: refName, registry: repository.path)
         } catch let error as GitError {
             throw PromptRegError(error)
         }

@@ -52,6 +52,9 @@ public struct VerifyReport: Sendable, Codable {
     public let stateCommitsChecked: Int
     /// Everything that is wrong; empty when the registry is sound.
     public let problems: [Problem]
+    /// What is incomplete but harmless: a version ref whose publish was interrupted before the
+    /// state recorded it (the version is absent; running the same publish again finishes it).
+    public let warnings: [Problem]
 
     /// True when nothing is wrong.
     public var ok: Bool { problems.isEmpty }
@@ -166,10 +169,38 @@ extension Registry {
                             "version ref is not recorded in the state (a publish was interrupted); run the same publish again to finish it")
                 )
             }
+            for channel in try snapshot.channels() {
+                for (name, pointer) in try snapshot.pointers(channel) {
+                    let record = try snapshot.versionRecord(name, pointer.version)
+                    if record?.digest != pointer.digest {
+                        problems.append(.init(
+                            subject: "\(name)@\(pointer.version)", layer: nil,
+                            message: "channel \(channel) points at it with digest \(pointer.digest), but it was published as \(record.map { $0.digest.description } ?? "nothing")"))
+                    }
+                }
+            }
             let (stateCommits, stateProblems) = try Self.checkStateHistory(from: snapshot, repository: repository)
             problems += stateProblems
+            problems += try Self.checkStateReflog(repository)
             return VerifyReport(versionsChecked: checked, stateCommitsChecked: stateCommits, problems: problems)
         }
+    }
+
+    /// Every recorded move of the state ref went from a commit to its child: the history was only
+    /// ever extended, never rewound or replaced.
+    private static func checkStateReflog(_ repository: GitRepository) throws -> [VerifyReport.Problem] {
+        let entries = (try? repository.reflog(Layout.stateRef)) ?? []
+        var problems: [VerifyReport.Problem] = []
+        for entry in entries {
+            guard let old = entry.old else { continue }
+            let parents = (try? repository.readCommit(entry.new).parents) ?? []
+            if parents != [old] {
+                problems.append(.init(
+                    subject: "state", layer: nil,
+                    message: "the state ref was moved from \(old.hex.prefix(12)) to \(entry.new.hex.prefix(12)), which is not its child: the history was rewritten or rewound"))
+            }
+        }
+        return problems
     }
 
     /// Walks the state history from `head`: every commit has one parent but the first, and the

@@ -76,7 +76,7 @@ extension Registry {
     public func resolve(_ requests: [ResolveRequest]) throws -> [ResolvedBundle] {
         try withRepository { repository in
             let snapshot = try StateSnapshot.current(repository)
-            let seq = try snapshot.event().seq
+            let seq = try snapshot.checkedSeq()
             return try requests.map { try resolve($0, in: snapshot, seq: seq) }
         }
     }

@@ -48,6 +48,20 @@ struct StateSnapshot {
         return event
     }
 
+    /// This commit's sequence number, after checking the link to its parent: the parent's is one
+    /// less (or there is no parent and it is 0). A rewritten or truncated head is an integrity error.
+    func checkedSeq() throws -> Int64 {
+        let seq = try event().seq
+        let parents = try Registry.storage { try repository.readCommit(commit).parents }
+        let parentSeq = try parents.first.map { try StateSnapshot.at($0, repository).event().seq }
+        guard parents.count <= 1, parentSeq.map({ $0 == seq - 1 }) ?? (seq == 0) else {
+            throw PromptRegError(
+                .integrity, "state commit \(commit.hex.prefix(12)) has sequence \(seq) but its parent has \(parentSeq.map(String.init) ?? "none"): the state history was rewritten or truncated",
+                fix: "do not trust this registry's channels; run 'promptreg verify' and restore the state ref from a clone or its reflog")
+        }
+        return seq
+    }
+
     /// Every bundle with at least one published version, sorted.
     func bundleNames() throws -> [String] { try shardedNames(in: Layout.versionsDirectory).sorted() }
 
@@ -89,6 +103,15 @@ struct StateSnapshot {
     func pointers(_ channel: String) throws -> [String: ChannelPointer] {
         var found: [String: ChannelPointer] = [:]
         for name in try shardedNames(in: Layout.pointersDirectory(channel)) {
+            found[name] = try pointer(channel, name)
+        }
+        return found
+    }
+
+    /// The pointers of `channel` for just `names` (those that have one).
+    func pointers(_ channel: String, of names: [String]) throws -> [String: ChannelPointer] {
+        var found: [String: ChannelPointer] = [:]
+        for name in names {
             found[name] = try pointer(channel, name)
         }
         return found
@@ -184,13 +207,16 @@ extension Registry {
                     return event
                 } catch let error as GitError where [.modified, .exists, .locked].contains(error.code) {
                     lastError = error
+                    // A lock that has been there a while is not a writer about to finish: say so now.
+                    if error.code == .locked, let age = LockFiles.age("\(repository.path)/\(Layout.stateRef).lock"),
+                        age >= Self.staleLockAge
+                    {
+                        throw LockFiles.heldError(reference: Layout.stateRef, registry: repository.path)
+                    }
                 }
             }
             if let lastError, lastError.code == .locked {
-                let lockPath = (repository.path as NSString).appendingPathComponent(Layout.stateRef + ".lock")
-                throw PromptRegError(
-                    .conflict, "the state ref is locked: \(lockPath) stayed in place through \(Self.maxStateAttempts) attempts",
-                    fix: "if no promptreg or git process is writing to this registry, a crashed writer left it: remove \(lockPath)")
+                throw LockFiles.heldError(reference: Layout.stateRef, registry: repository.path)
             }
             throw PromptRegError(
                 .conflict, "the state changed under this command \(Self.maxStateAttempts) times in a row; nothing was written",

@@ -100,8 +100,8 @@ struct ChannelTests {
             (.invalidInput, { try registry.promote(.version("support-agent", SemanticVersion(1, 0, 1)), to: "prod", traffic: 5, message: "m", actor: "a") }),
             (.conflict, { try registry.promote(.version("support-agent", SemanticVersion(1, 0, 0)), to: "prod", message: "m", actor: "a") }),
             (.notFound, { try registry.promote(channel: "canary", to: "prod", message: "m", actor: "a") }),
-            (.notFound, { try registry.rollback(channel: "canary", message: "m", actor: "a") }),
-            (.notFound, { try registry.rollback(channel: "staging", message: "m", actor: "a") }),
+            (.conflict, { try registry.rollback(channel: "canary", message: "m", actor: "a") }),
+            (.conflict, { try registry.rollback(channel: "staging", message: "m", actor: "a") }),
             (.notFound, { _ = try registry.resolve(.channel("support-agent", channel: "staging")) }),
             (.notFound, { _ = try registry.resolve(.channel("ghost")) }),
             (.integrity, { _ = try registry.resolve(.locked("support-agent", LockFile(channel: "prod", bundles: [

@@ -1,0 +1,52 @@
+import ArgumentParser
+import PromptRegistry
+
+/// `promptreg doctor`.
+struct DoctorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "doctor",
+        abstract: "Report registry health: lock files, unreachable objects, and every digest and history check.",
+        discussion: """
+            Lists every lock file with its age and the processes holding it, counts objects no
+            reference reaches (left by interrupted writes: harmless; 'git gc' removes them), and runs
+            everything 'verify' checks. With --fix, removes a lock file only when it is provably
+            stale: older than --stale-after seconds and open in no process. Exit code 0 when healthy,
+            67 when a lock remains, 68 when verify found a problem.
+
+            Example: promptreg doctor --fix
+            """)
+
+    @Flag(help: "Remove lock files that are provably stale.")
+    var fix = false
+
+    @Option(help: ArgumentHelp("Seconds after which an unheld lock file counts as stale.", valueName: "seconds"))
+    var staleAfter: Double = 30
+
+    @OptionGroup var registryOptions: RegistryOptions
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        if staleAfter < 0 { throw ValidationError("--stale-after must be 0 or more") }
+    }
+
+    func run() throws {
+        let report = try registryOptions.open().doctor(fix: fix, staleAfter: staleAfter)
+        if output.json {
+            try Output.json(report)
+        } else {
+            for lock in report.locks {
+                let holders = lock.holders.map { $0.isEmpty ? "held by no process" : "held by pid \($0.map(String.init).joined(separator: ", "))" } ?? "holders unknown"
+                let verdict = lock.removed ? "removed" : lock.stale ? "stale (remove with --fix)" : "kept"
+                print("lock \(lock.path): \(Int(lock.ageSeconds)) s old, \(holders): \(verdict)")
+            }
+            if report.locks.isEmpty { print("locks: none") }
+            print("unreachable objects: \(report.unreachableObjects)")
+            for problem in report.verify.problems {
+                print("FAIL \(problem.subject)\(problem.layer.map { " layer \($0)" } ?? ""): \(problem.message)")
+            }
+            print("verify: \(report.verify.ok ? "ok" : "\(report.verify.problems.count) problem(s)"), \(report.verify.versionsChecked) versions, \(report.verify.stateCommitsChecked) state commits")
+        }
+        if !report.verify.ok { throw ExitCode(PromptRegError.Code.integrity.exitCode) }
+        if !report.ok { throw ExitCode(PromptRegError.Code.conflict.exitCode) }
+    }
+}
