@@ -41,6 +41,7 @@ struct DoctorCommand: ParsableCommand {
             }
             if report.locks.isEmpty { print("locks: none") }
             print("unreachable objects: \(report.unreachableObjects)")
+            for warning in report.verify.warnings { print("warning \(warning.subject): \(warning.message)") }
             for problem in report.verify.problems {
                 print("FAIL \(problem.subject)\(problem.layer.map { " layer \($0)" } ?? ""): \(problem.message)")
             }

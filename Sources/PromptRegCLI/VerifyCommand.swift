@@ -19,6 +19,9 @@ struct VerifyCommand: ParsableCommand {
 
     func run() throws {
         let report = try registryOptions.open().verify()
+        if !output.json {
+            for warning in report.warnings { print("warning \(warning.subject): \(warning.message)") }
+        }
         if output.json {
             try Output.json(report)
         } else if report.ok {

@@ -36,7 +36,7 @@ public struct VersionSummary: Sendable, Codable {
 }
 
 /// What `verify` found.
-public struct VerifyReport: Sendable, Codable {
+public struct VerifyReport: Sendable, Encodable {
     /// One problem: where and what.
     public struct Problem: Sendable, Codable, Equatable {
         /// `NAME@VERSION`, or `state` for the state history.
@@ -62,7 +62,7 @@ public struct VerifyReport: Sendable, Codable {
     enum CodingKeys: String, CodingKey {
         case versionsChecked = "versions_checked"
         case stateCommitsChecked = "state_commits_checked"
-        case problems, ok
+        case problems, warnings, ok
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -70,20 +70,8 @@ public struct VerifyReport: Sendable, Codable {
         try container.encode(versionsChecked, forKey: .versionsChecked)
         try container.encode(stateCommitsChecked, forKey: .stateCommitsChecked)
         try container.encode(problems, forKey: .problems)
+        try container.encode(warnings, forKey: .warnings)
         try container.encode(ok, forKey: .ok)
-    }
-
-    public init(versionsChecked: Int, stateCommitsChecked: Int, problems: [Problem]) {
-        self.versionsChecked = versionsChecked
-        self.stateCommitsChecked = stateCommitsChecked
-        self.problems = problems
-    }
-
-    public init(from decoder: Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        versionsChecked = try container.decode(Int.self, forKey: .versionsChecked)
-        stateCommitsChecked = try container.decode(Int.self, forKey: .stateCommitsChecked)
-        problems = try container.decode([Problem].self, forKey: .problems)
     }
 }
 
@@ -143,7 +131,8 @@ extension Registry {
                 snapshot = try StateSnapshot.current(repository)
             } catch let error as PromptRegError {
                 return VerifyReport(
-                    versionsChecked: 0, stateCommitsChecked: 0, problems: [.init(subject: "state", layer: nil, message: error.message)])
+                    versionsChecked: 0, stateCommitsChecked: 0, problems: [.init(subject: "state", layer: nil, message: error.message)],
+                    warnings: [])
             }
             var checked = 0
             var recordedRefs = Set<String>()
@@ -160,9 +149,10 @@ extension Registry {
                     }
                 }
             }
+            var warnings: [VerifyReport.Problem] = []
             for (refName, _) in try Self.storage({ try repository.references(matching: Layout.allVersionRefs) })
             where !recordedRefs.contains(refName) {
-                problems.append(
+                warnings.append(
                     .init(
                         subject: refName, layer: nil,
                         message:
@@ -182,7 +172,7 @@ extension Registry {
             let (stateCommits, stateProblems) = try Self.checkStateHistory(from: snapshot, repository: repository)
             problems += stateProblems
             problems += try Self.checkStateReflog(repository)
-            return VerifyReport(versionsChecked: checked, stateCommitsChecked: stateCommits, problems: problems)
+            return VerifyReport(versionsChecked: checked, stateCommitsChecked: stateCommits, problems: problems, warnings: warnings)
         }
     }
 
