@@ -136,6 +136,7 @@ extension Registry {
     /// Finds which version `reference` means in `snapshot`, with its record.
     static func findVersion(_ reference: BundleReference, in snapshot: StateSnapshot) throws -> VersionRecord {
         let name = reference.name
+        try Names.checkBundle(name)
         let version: SemanticVersion
         switch reference {
         case .latest:

@@ -220,3 +220,46 @@ public enum StockGit {
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 }
+
+/// A small seeded random generator (SplitMix64), so a failing fuzz or stress run can be replayed.
+public struct SeededRandom: RandomNumberGenerator {
+    private var state: UInt64
+
+    /// A generator starting from `seed`.
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// Random edits of text, for fuzzing parsers.
+public enum Mutation {
+    /// Characters that matter to YAML, JSON and Mustache, plus a few hostile ones.
+    static let interesting: [String] = [
+        "&", "*", "[", "]", "{", "}", ":", "-", "!", "|", ">", "%", "@", "`", "\"", "'", "#", "\n", "\t", " ", ",", "\\",
+        "\u{0}", "\u{202E}", "{{", "}}", "{{#x}}", "{{/x}}", "&a ", "*a", "!!binary ", "~", "null", "1e999", "-1", "..", "é",
+    ]
+
+    /// `text` with one to four random edits: a flipped byte, a deleted or duplicated range, or an
+    /// inserted token.
+    public static func mutate(_ text: String, using random: inout SeededRandom) -> String {
+        var bytes = Array(text.utf8)
+        for _ in 0..<Int.random(in: 1...4, using: &random) where !bytes.isEmpty {
+            let position = Int.random(in: 0..<bytes.count, using: &random)
+            switch Int.random(in: 0..<4, using: &random) {
+            case 0: bytes[position] ^= UInt8(1 << Int.random(in: 0..<8, using: &random))
+            case 1: bytes.removeSubrange(position..<min(bytes.count, position + Int.random(in: 1...16, using: &random)))
+            case 2:
+                let end = min(bytes.count, position + Int.random(in: 1...32, using: &random))
+                bytes.insert(contentsOf: bytes[position..<end], at: position)
+            default: bytes.insert(contentsOf: Array(interesting.randomElement(using: &random)!.utf8), at: position)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
