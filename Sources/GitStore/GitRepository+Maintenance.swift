@@ -36,10 +36,12 @@ extension GitRepository {
         final class Collector { var ids = Set<ObjectID>() }
         let collector = Collector()
         let result = withExtendedLifetime(collector) {
-            git_odb_foreach(odb, { oid, payload in
-                Unmanaged<Collector>.fromOpaque(payload!).takeUnretainedValue().ids.insert(ObjectID(oid!.pointee))
-                return 0
-            }, Unmanaged.passUnretained(collector).toOpaque())
+            git_odb_foreach(
+                odb,
+                { oid, payload in
+                    Unmanaged<Collector>.fromOpaque(payload!).takeUnretainedValue().ids.insert(ObjectID(oid!.pointee))
+                    return 0
+                }, Unmanaged.passUnretained(collector).toOpaque())
         }
         try check(result, "list objects")
         return collector.ids

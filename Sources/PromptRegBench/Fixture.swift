@@ -15,7 +15,8 @@ struct Fixture {
     /// The bundle the measurements use.
     var subject: String { bundles[0] }
 
-    static func build(at path: String, bundles count: Int, versions: Int, example: String, publishRuns: Int, work: String) throws -> Fixture {
+    static func build(at path: String, bundles count: Int, versions: Int, example: String, publishRuns: Int, work: String) throws -> Fixture
+    {
         try? FileManager.default.removeItem(atPath: path)
         let registry = try Registry.create(at: path, actor: "bench")
         let names = (0..<count).map { String(format: "bench-%04d", $0) }
@@ -37,7 +38,8 @@ struct Fixture {
                 _ = try registry.publish(directory: source, message: "revision \(revision)", actor: "bench")
             }
             try registry.promote(.version(name, SemanticVersion(1, 0, versions - 2)), to: "prod", message: "prod", actor: "bench")
-            try registry.promote(.version(name, SemanticVersion(1, 0, versions - 1)), to: "canary", traffic: 5, message: "canary", actor: "bench")
+            try registry.promote(
+                .version(name, SemanticVersion(1, 0, versions - 1)), to: "canary", traffic: 5, message: "canary", actor: "bench")
             if (index + 1) % 100 == 0 {
                 print("  fixture: \(index + 1)/\(count) bundles, \(Int(Date().timeIntervalSince(started)))s")
             }

@@ -51,7 +51,8 @@ struct Measurements {
         figures["resolve-digest"] = try process { _ in [promptreg, "resolve", "\(name)@\(digest)", "--json", "--registry", registry] }
         figures["status"] = try process { _ in [promptreg, "status", "--registry", registry] }
         figures["log"] = try process { _ in [promptreg, "log", "-n", "20", "--registry", registry] }
-        figures["resolve-rss"] = try Stats((0..<runs).map { _ in try Spawn.peakMemoryKiB([promptreg, "resolve", name, "--json", "--registry", registry]) })
+        figures["resolve-rss"] = try Stats(
+            (0..<runs).map { _ in try Spawn.peakMemoryKiB([promptreg, "resolve", name, "--json", "--registry", registry]) })
 
         // Plain git, side by side on the same registry.
         let git = ["git", "--git-dir=\(registry)"]
@@ -64,20 +65,22 @@ struct Measurements {
         }
         _ = Spawn.run(git + ["update-ref", "-d", "refs/bench/cas"])
         figures["git-cat-file"] = try process { _ in git + ["cat-file", "-p", "refs/promptreg/versions/\(name)/\(versionA):manifest.json"] }
-        figures["git-publish"] = Stats((0..<runs).map { run in
-            let file = "\(fixture.publishSources[run])/prompts/system.mustache"
-            let blob = Spawn.run(git + ["hash-object", "-w", file], capture: true)
-            let tree = Spawn.run(git + ["mktree"], input: "100644 blob \(blob.output)\tsystem.mustache\n", capture: true)
-            let commit = Spawn.run(git + ["commit-tree", tree.output, "-m", "bench"], capture: true)
-            let update = Spawn.run(git + ["update-ref", "refs/bench/publish-\(run)", commit.output, String(repeating: "0", count: 40)])
-            return (blob.sample.seconds + tree.sample.seconds + commit.sample.seconds + update.sample.seconds) * 1000
-        })
+        figures["git-publish"] = Stats(
+            (0..<runs).map { run in
+                let file = "\(fixture.publishSources[run])/prompts/system.mustache"
+                let blob = Spawn.run(git + ["hash-object", "-w", file], capture: true)
+                let tree = Spawn.run(git + ["mktree"], input: "100644 blob \(blob.output)\tsystem.mustache\n", capture: true)
+                let commit = Spawn.run(git + ["commit-tree", tree.output, "-m", "bench"], capture: true)
+                let update = Spawn.run(git + ["update-ref", "refs/bench/publish-\(run)", commit.output, String(repeating: "0", count: 40)])
+                return (blob.sample.seconds + tree.sample.seconds + commit.sample.seconds + update.sample.seconds) * 1000
+            })
         for run in 0..<runs { _ = Spawn.run(git + ["update-ref", "-d", "refs/bench/publish-\(run)"]) }
 
         // In process: cold (open, resolve by channel, verify) and warm (a repeated resolve).
-        figures["library-cold"] = try Stats((0..<max(runs, 50)).map { _ in
-            try milliseconds { _ = try Registry.open(at: registry).resolve(.channel(name)) }
-        })
+        figures["library-cold"] = try Stats(
+            (0..<max(runs, 50)).map { _ in
+                try milliseconds { _ = try Registry.open(at: registry).resolve(.channel(name)) }
+            })
         let warm = try Registry.open(at: registry)
         _ = try warm.resolve(.channel(name))
         figures["library-warm"] = try Stats((0..<2000).map { _ in try milliseconds { _ = try warm.resolve(.channel(name)) } })

@@ -22,20 +22,34 @@ struct Report {
     }
 
     private let rows: [Row] = [
-        Row(key: "startup", label: "`promptreg --version` (process start-up)", git: "git-startup", ratioLimit: nil, absoluteLimit: nil, unit: "ms"),
-        Row(key: "open-probe", label: "a process that only opens the registry (start-up + libgit2 init)", git: "git-startup", ratioLimit: nil, absoluteLimit: nil, unit: "ms"),
+        Row(
+            key: "startup", label: "`promptreg --version` (process start-up)", git: "git-startup", ratioLimit: nil, absoluteLimit: nil,
+            unit: "ms"),
+        Row(
+            key: "open-probe", label: "a process that only opens the registry (start-up + libgit2 init)", git: "git-startup",
+            ratioLimit: nil, absoluteLimit: nil, unit: "ms"),
         Row(key: "publish", label: "`publish` (a new version)", git: "git-publish", ratioLimit: 1, absoluteLimit: nil, unit: "ms"),
         Row(key: "promote", label: "`promote NAME@VERSION canary`", git: "git-update-ref", ratioLimit: 3, absoluteLimit: nil, unit: "ms"),
-        Row(key: "promote-canary-prod", label: "`promote canary prod NAME`", git: "git-update-ref", ratioLimit: nil, absoluteLimit: nil, unit: "ms"),
+        Row(
+            key: "promote-canary-prod", label: "`promote canary prod NAME`", git: "git-update-ref", ratioLimit: nil, absoluteLimit: nil,
+            unit: "ms"),
         Row(key: "rollback", label: "`rollback prod`", git: "git-update-ref", ratioLimit: 3, absoluteLimit: nil, unit: "ms"),
-        Row(key: "resolve-channel", label: "`resolve --json` by channel", git: "git-cat-file", ratioLimit: 3, absoluteLimit: nil, unit: "ms"),
-        Row(key: "resolve-version", label: "`resolve --json` by version", git: "git-cat-file", ratioLimit: 3, absoluteLimit: nil, unit: "ms"),
+        Row(
+            key: "resolve-channel", label: "`resolve --json` by channel", git: "git-cat-file", ratioLimit: 3, absoluteLimit: nil, unit: "ms"
+        ),
+        Row(
+            key: "resolve-version", label: "`resolve --json` by version", git: "git-cat-file", ratioLimit: 3, absoluteLimit: nil, unit: "ms"
+        ),
         Row(key: "resolve-digest", label: "`resolve --json` by digest", git: "git-cat-file", ratioLimit: 3, absoluteLimit: nil, unit: "ms"),
         Row(key: "status", label: "`status`", git: "git-cat-file", ratioLimit: nil, absoluteLimit: nil, unit: "ms"),
         Row(key: "log", label: "`log -n 20`", git: "git-cat-file", ratioLimit: nil, absoluteLimit: nil, unit: "ms"),
-        Row(key: "library-cold", label: "library: open + resolve by channel + verify (cold)", git: nil, ratioLimit: nil, absoluteLimit: 3, unit: "ms"),
+        Row(
+            key: "library-cold", label: "library: open + resolve by channel + verify (cold)", git: nil, ratioLimit: nil, absoluteLimit: 3,
+            unit: "ms"),
         Row(key: "library-warm", label: "library: repeated resolve (warm)", git: nil, ratioLimit: nil, absoluteLimit: 0.1, unit: "ms"),
-        Row(key: "resolve-rss", label: "peak memory of a `resolve --json` process", git: nil, ratioLimit: nil, absoluteLimit: 30 * 1024, unit: "KiB"),
+        Row(
+            key: "resolve-rss", label: "peak memory of a `resolve --json` process", git: nil, ratioLimit: nil, absoluteLimit: 30 * 1024,
+            unit: "KiB"),
     ]
 
     private let gitLabels = [
@@ -50,18 +64,27 @@ struct Report {
         lines.append("- date: \(Timestamp.now)")
         lines.append("- machine: \(Machine.description)")
         lines.append("- promptreg build: \(buildFlags)")
-        lines.append("- large fixture: \(large.bundles.count) bundles x \(large.versions) versions = \(large.bundles.count * large.versions) versions, \(large.stateOperations) state operations in its history (built through the library in \(Int(fixtureSeconds)) s)")
-        lines.append("- small fixture: \(small.bundles.count) bundle x \(small.versions) versions, \(small.stateOperations) state operations")
-        lines.append("- process figures: median and p95 of \(runs) runs of a whole process (posix_spawn to waitpid), output discarded; `true` takes \(format(largeFigures["true"]?.median)) ms here")
-        lines.append("- ratio: promptreg median / its git equivalent's median, both measured on the large fixture in this run; growth: large median / small median")
+        lines.append(
+            "- large fixture: \(large.bundles.count) bundles x \(large.versions) versions = \(large.bundles.count * large.versions) versions, \(large.stateOperations) state operations in its history (built through the library in \(Int(fixtureSeconds)) s)"
+        )
+        lines.append(
+            "- small fixture: \(small.bundles.count) bundle x \(small.versions) versions, \(small.stateOperations) state operations")
+        lines.append(
+            "- process figures: median and p95 of \(runs) runs of a whole process (posix_spawn to waitpid), output discarded; `true` takes \(format(largeFigures["true"]?.median)) ms here"
+        )
+        lines.append(
+            "- ratio: promptreg median / its git equivalent's median, both measured on the large fixture in this run; growth: large median / small median"
+        )
         lines.append("")
         lines.append("| figure | small median | large median | large p95 | growth | git equivalent | git median | ratio | target | met |")
         lines.append("| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | --- | --- |")
         for row in rows {
             guard let largeStats = largeFigures[row.key], let smallStats = smallFigures[row.key] else { continue }
             let growth = smallStats.median > 0 ? largeStats.median / smallStats.median : 0
-            var cells = [row.label, "\(format(smallStats.median)) \(row.unit)", "\(format(largeStats.median)) \(row.unit)",
-                         "\(format(largeStats.p95)) \(row.unit)", String(format: "%.2fx", growth)]
+            var cells = [
+                row.label, "\(format(smallStats.median)) \(row.unit)", "\(format(largeStats.median)) \(row.unit)",
+                "\(format(largeStats.p95)) \(row.unit)", String(format: "%.2fx", growth),
+            ]
             var targets: [String] = []
             var met = growth <= 1.5
             if let gitKey = row.git, let gitStats = largeFigures[gitKey] {
@@ -97,13 +120,15 @@ struct Report {
 /// Facts about this machine, for the report.
 enum Machine {
     static var description: String {
-        let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
+        let cpu =
+            (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
             .split(separator: "\n").first { $0.hasPrefix("model name") }?
             .split(separator: ":", maxSplits: 1).last?.trimmingCharacters(in: .whitespaces) ?? "unknown CPU"
         var system = utsname()
         uname(&system)
         let kernel = withUnsafeBytes(of: &system.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        return "\(cpu), \(ProcessInfo.processInfo.activeProcessorCount) cores, \(ProcessInfo.processInfo.physicalMemory >> 30) GiB, Linux \(kernel)"
+        return
+            "\(cpu), \(ProcessInfo.processInfo.activeProcessorCount) cores, \(ProcessInfo.processInfo.physicalMemory >> 30) GiB, Linux \(kernel)"
     }
 }
 

@@ -35,7 +35,9 @@ struct DoctorCommand: ParsableCommand {
             try Output.json(report)
         } else {
             for lock in report.locks {
-                let holders = lock.holders.map { $0.isEmpty ? "held by no process" : "held by pid \($0.map(String.init).joined(separator: ", "))" } ?? "holders unknown"
+                let holders =
+                    lock.holders.map { $0.isEmpty ? "held by no process" : "held by pid \($0.map(String.init).joined(separator: ", "))" }
+                    ?? "holders unknown"
                 let verdict = lock.removed ? "removed" : lock.stale ? "stale (remove with --fix)" : "kept"
                 print("lock \(lock.path): \(Int(lock.ageSeconds)) s old, \(holders): \(verdict)")
             }
@@ -45,7 +47,9 @@ struct DoctorCommand: ParsableCommand {
             for problem in report.verify.problems {
                 print("FAIL \(problem.subject)\(problem.layer.map { " layer \($0)" } ?? ""): \(problem.message)")
             }
-            print("verify: \(report.verify.ok ? "ok" : "\(report.verify.problems.count) problem(s)"), \(report.verify.versionsChecked) versions, \(report.verify.stateCommitsChecked) state commits")
+            print(
+                "verify: \(report.verify.ok ? "ok" : "\(report.verify.problems.count) problem(s)"), \(report.verify.versionsChecked) versions, \(report.verify.stateCommitsChecked) state commits"
+            )
         }
         if !report.verify.ok { throw ExitCode(PromptRegError.Code.integrity.exitCode) }
         if !report.ok { throw ExitCode(PromptRegError.Code.conflict.exitCode) }

@@ -50,7 +50,10 @@ public enum ContentPolicy {
     public static func findHiddenCharacter(in text: String) -> HiddenCharacter? {
         var line = 1
         for scalar in text.unicodeScalars {
-            if scalar == "\n" { line += 1; continue }
+            if scalar == "\n" {
+                line += 1
+                continue
+            }
             let value = scalar.value
             let hidden =
                 (value < 0x20 && value != 0x09 && value != 0x0d) || value == 0x7f || (0x80...0x9f).contains(value)

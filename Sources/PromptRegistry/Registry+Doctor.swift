@@ -14,7 +14,11 @@ public struct LockStatus: Sendable, Codable, Equatable {
     /// Removed by `doctor --fix`.
     public let removed: Bool
 
-    enum CodingKeys: String, CodingKey { case path, ageSeconds = "age_seconds", holders, stale, removed }
+    enum CodingKeys: String, CodingKey {
+        case path
+        case ageSeconds = "age_seconds"
+        case holders, stale, removed
+    }
 }
 
 /// What `doctor` found.
@@ -29,7 +33,11 @@ public struct HealthReport: Sendable, Encodable {
     /// True when no lock is in place and verify found nothing.
     public var ok: Bool { verify.ok && locks.allSatisfy(\.removed) }
 
-    enum CodingKeys: String, CodingKey { case locks, unreachableObjects = "unreachable_objects", verify, ok }
+    enum CodingKeys: String, CodingKey {
+        case locks
+        case unreachableObjects = "unreachable_objects"
+        case verify, ok
+    }
 
     public func encode(to encoder: Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
@@ -66,7 +74,9 @@ enum LockFiles {
         var holders: [Int32] = []
         var readAny = false
         for entry in pids {
-            guard let pid = Int32(entry), let fds = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(entry)/fd") else { continue }
+            guard let pid = Int32(entry), let fds = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(entry)/fd") else {
+                continue
+            }
             readAny = true
             for fd in fds where (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(entry)/fd/\(fd)")) == target {
                 holders.append(pid)

@@ -47,14 +47,16 @@ extension Registry {
         for _ in 0..<Self.maxStateAttempts where plan == nil {
             do {
                 plan = try withRepository { repository in
-                    try storeVersion(sealed, message: message, choice: choice, policy: policy, actor: actor, repository: repository)
+                    try Self.refuseStaleStateLock(repository)
+                    return try storeVersion(sealed, message: message, choice: choice, policy: policy, actor: actor, repository: repository)
                 }
             } catch let race as LostVersionRace {
                 if case .exact = choice { throw Self.versionExists(name, race.version, digest: race.digest) }
             }
         }
         guard let plan else {
-            throw PromptRegError(.conflict, "other writers kept taking the next version of \(name); nothing was published", fix: "run the command again")
+            throw PromptRegError(
+                .conflict, "other writers kept taking the next version of \(name); nothing was published", fix: "run the command again")
         }
         let digest = sealed.digest
         let event = try updateState(actor: actor) { snapshot, stamp in
@@ -173,16 +175,26 @@ extension Registry {
                 tree: tree, parents: previousCommit.map { [$0] } ?? [], author: signature(for: actor, at: time),
                 message: "publish \(name)@\(finalVersion)\n\n\(message)\n\ndigest: \(digest)\nactor: \(actor)\n")
         }
-        do {
-            try repository.updateReference(refName, to: commit, expecting: .absent, logMessage: "promptreg publish \(name)@\(finalVersion)")
-        } catch let error as GitError where error.code == .exists {
-            throw LostVersionRace(version: finalVersion, digest: nil)
-        } catch let error as GitError where error.code == .locked {
-            throw LockFiles.heldError(reference: refName, registry: repository.path)
-        } catch let error as GitError {
-            throw PromptRegError(error)
+        // Create-only. A fresh lock on the ref is another writer creating it right now: wait for it
+        // to finish, then this one finds the ref exists.
+        for attempt in 0..<Self.maxStateAttempts {
+            do {
+                try repository.updateReference(
+                    refName, to: commit, expecting: .absent, logMessage: "promptreg publish \(name)@\(finalVersion)")
+                return StoredVersion(version: finalVersion, commit: commit, previous: previous, requiredBump: required)
+            } catch let error as GitError where error.code == .exists {
+                throw LostVersionRace(version: finalVersion, digest: nil)
+            } catch let error as GitError where error.code == .locked {
+                let age = LockFiles.age("\(repository.path)/\(refName).lock") ?? 0
+                if age >= Self.staleLockAge || attempt == Self.maxStateAttempts - 1 {
+                    throw LockFiles.heldError(reference: refName, registry: repository.path)
+                }
+                Self.backoff(attempt + 1)
+            } catch let error as GitError {
+                throw PromptRegError(error)
+            }
         }
-        return StoredVersion(version: finalVersion, commit: commit, previous: previous, requiredBump: required)
+        throw LockFiles.heldError(reference: refName, registry: repository.path)
     }
 
     static func versionExists(_ name: String, _ version: SemanticVersion, digest: Digest?) -> PromptRegError {

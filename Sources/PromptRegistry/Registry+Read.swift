@@ -163,9 +163,12 @@ extension Registry {
                 for (name, pointer) in try snapshot.pointers(channel) {
                     let record = try snapshot.versionRecord(name, pointer.version)
                     if record?.digest != pointer.digest {
-                        problems.append(.init(
-                            subject: "\(name)@\(pointer.version)", layer: nil,
-                            message: "channel \(channel) points at it with digest \(pointer.digest), but it was published as \(record.map { $0.digest.description } ?? "nothing")"))
+                        problems.append(
+                            .init(
+                                subject: "\(name)@\(pointer.version)", layer: nil,
+                                message:
+                                    "channel \(channel) points at it with digest \(pointer.digest), but it was published as \(record.map { $0.digest.description } ?? "nothing")"
+                            ))
                     }
                 }
             }
@@ -185,9 +188,12 @@ extension Registry {
             guard let old = entry.old else { continue }
             let parents = (try? repository.readCommit(entry.new).parents) ?? []
             if parents != [old] {
-                problems.append(.init(
-                    subject: "state", layer: nil,
-                    message: "the state ref was moved from \(old.hex.prefix(12)) to \(entry.new.hex.prefix(12)), which is not its child: the history was rewritten or rewound"))
+                problems.append(
+                    .init(
+                        subject: "state", layer: nil,
+                        message:
+                            "the state ref was moved from \(old.hex.prefix(12)) to \(entry.new.hex.prefix(12)), which is not its child: the history was rewritten or rewound"
+                    ))
             }
         }
         return problems

@@ -56,7 +56,8 @@ struct StateSnapshot {
         let parentSeq = try parents.first.map { try StateSnapshot.at($0, repository).event().seq }
         guard parents.count <= 1, parentSeq.map({ $0 == seq - 1 }) ?? (seq == 0) else {
             throw PromptRegError(
-                .integrity, "state commit \(commit.hex.prefix(12)) has sequence \(seq) but its parent has \(parentSeq.map(String.init) ?? "none"): the state history was rewritten or truncated",
+                .integrity,
+                "state commit \(commit.hex.prefix(12)) has sequence \(seq) but its parent has \(parentSeq.map(String.init) ?? "none"): the state history was rewritten or truncated",
                 fix: "do not trust this registry's channels; run 'promptreg verify' and restore the state ref from a clone or its reflog")
         }
         return seq
@@ -195,6 +196,7 @@ extension Registry {
             var lastError: GitError?
             for attempt in 0..<Self.maxStateAttempts {
                 if attempt > 0 { Self.backoff(attempt) }
+                try Self.refuseStaleStateLock(repository)
                 let snapshot = try StateSnapshot.current(repository)
                 let stamp = StateStamp(seq: try snapshot.event().seq + 1, time: Timestamp.string(Date()), actor: actor)
                 let update = try intent(snapshot, stamp)
@@ -207,12 +209,6 @@ extension Registry {
                     return event
                 } catch let error as GitError where [.modified, .exists, .locked].contains(error.code) {
                     lastError = error
-                    // A lock that has been there a while is not a writer about to finish: say so now.
-                    if error.code == .locked, let age = LockFiles.age("\(repository.path)/\(Layout.stateRef).lock"),
-                        age >= Self.staleLockAge
-                    {
-                        throw LockFiles.heldError(reference: Layout.stateRef, registry: repository.path)
-                    }
                 }
             }
             if let lastError, lastError.code == .locked {
@@ -224,8 +220,17 @@ extension Registry {
         }
     }
 
+    /// Throws at once when the state ref's lock file has been in place for `staleLockAge`: that is
+    /// not a writer about to finish, and waiting would only delay the error. Called before writing
+    /// anything.
+    static func refuseStaleStateLock(_ repository: GitRepository) throws {
+        if let age = LockFiles.age("\(repository.path)/\(Layout.stateRef).lock"), age >= staleLockAge {
+            throw LockFiles.heldError(reference: Layout.stateRef, registry: repository.path)
+        }
+    }
+
     /// Sleeps a little longer after each lost race, with jitter so racing writers spread out.
-    private static func backoff(_ attempt: Int) {
+    static func backoff(_ attempt: Int) {
         let base = min(50_000, 500 << min(attempt, 7))
         usleep(UInt32(base + Int.random(in: 0...base)))
     }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The benchmark suite itself works: it builds its fixtures, runs every measurement and writes a
 /// report with a number in every cell. (Its speed targets are judged in bench/results.md, not here.)
@@ -22,8 +22,10 @@ struct BenchmarkSuiteTests {
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
         let report = try String(contentsOfFile: directory.join("results.md"), encoding: .utf8)
-        for figure in ["--version", "only opens the registry", "`publish`", "`promote NAME@VERSION canary`", "`promote canary prod NAME`",
-                       "`rollback prod`", "by channel", "by version", "by digest", "`status`", "`log -n 20`", "(cold)", "(warm)", "peak memory"] {
+        for figure in [
+            "--version", "only opens the registry", "`publish`", "`promote NAME@VERSION canary`", "`promote canary prod NAME`",
+            "`rollback prod`", "by channel", "by version", "by digest", "`status`", "`log -n 20`", "(cold)", "(warm)", "peak memory",
+        ] {
             let row = report.split(separator: "\n").first { $0.hasPrefix("| ") && $0.contains(figure) }
             #expect(row != nil, "no row for \(figure)")
             if let row {

@@ -1,7 +1,7 @@
 import Foundation
 import PromptRegistry
-import Testing
 import TestSupport
+import Testing
 
 /// End-to-end: the built `promptreg` as a process on a temporary registry.
 @Suite("promptreg as a process")
@@ -15,7 +15,9 @@ struct CommandLineTests {
     }
 
     @discardableResult
-    private func promptreg(_ arguments: String..., expect status: Int32 = 0, sourceLocation: SourceLocation = #_sourceLocation) throws -> CLI.Result {
+    private func promptreg(_ arguments: String..., expect status: Int32 = 0, sourceLocation: SourceLocation = #_sourceLocation) throws
+        -> CLI.Result
+    {
         let location = arguments.first == "init" ? [] : ["--registry", registry]
         let result = try CLI.run(arguments + location, environment: ["PROMPTREG_ACTOR": "cli-tester"])
         #expect(result.status == status, "promptreg \(arguments.joined(separator: " ")): \(result.stderr)", sourceLocation: sourceLocation)
@@ -150,7 +152,9 @@ struct CommandLineTests {
         try promptreg("promote", "support-agent@1.0.0", "canary", "--traffic", "101", expect: 65)
 
         let vars = directory.join("vars.json")
-        try Fixtures.write(#"{"customer_name": "Ada", "queue": "billing", "ticket_body": "Refund order ord_1, please.", "recent_orders": [{"id": "ord_1", "date": "2026-11-02", "total": "42.00"}]}"#, to: vars)
+        try Fixtures.write(
+            #"{"customer_name": "Ada", "queue": "billing", "ticket_body": "Refund order ord_1, please.", "recent_orders": [{"id": "ord_1", "date": "2026-11-02", "total": "42.00"}]}"#,
+            to: vars)
         let anthropic = try json(try promptreg("render", "support-agent", "--vars", vars, "--format", "anthropic")) as! [String: Any]
         #expect(anthropic["model"] as? String == "gpt-4o-2024-08-06")
         #expect((anthropic["system"] as? String)?.contains("billing queue") == true)

@@ -1,7 +1,7 @@
 import Foundation
 import PromptRegistry
-import Testing
 import TestSupport
+import Testing
 
 /// Races between real processes on one registry.
 @Suite("Concurrent writers and readers", .serialized)
@@ -25,11 +25,15 @@ struct ConcurrencyTests {
         for round in 0..<4 {
             let version = round % 2 == 0 ? "1.0.1" : "1.0.2"
             let running = try Fixtures.exampleNames.map { name in
-                try CLI.start(["promote", "\(name)@\(version)", "canary", "--traffic", "\(round + 1)", "--registry", test.path, "--actor", name])
+                try CLI.start([
+                    "promote", "\(name)@\(version)", "canary", "--traffic", "\(round + 1)", "--registry", test.path, "--actor", name,
+                ])
             }
             for result in running.map({ $0.finish() }) { #expect(result.status == 0, "\(result.stderr)") }
             let canary = try test.registry.status().filter { $0.channel == "canary" }
-            #expect(canary.count == 3 && canary.allSatisfy { $0.pointer.version.description == version && $0.pointer.traffic == Double(round + 1) })
+            #expect(
+                canary.count == 3
+                    && canary.allSatisfy { $0.pointer.version.description == version && $0.pointer.traffic == Double(round + 1) })
         }
         let events = try test.registry.log(limit: 100)
         #expect(events[0].seq == before + 12)
@@ -69,9 +73,11 @@ struct ConcurrencyTests {
         for name in names {
             try test.registry.promote(.version(name, SemanticVersion(1, 0, 1)), to: "canary", message: "stage", actor: "setup")
         }
-        let expected = try Dictionary(grouping: names.flatMap { name in
-            try ["1.0.0", "1.0.1"].map { try test.registry.show(.version(name, SemanticVersion(parsing: $0))) }
-        }, by: \.version.description).mapValues { bundles in Dictionary(uniqueKeysWithValues: bundles.map { ($0.name, $0.layerDigests) }) }
+        let expected = try Dictionary(
+            grouping: names.flatMap { name in
+                try ["1.0.0", "1.0.1"].map { try test.registry.show(.version(name, SemanticVersion(parsing: $0))) }
+            }, by: \.version.description
+        ).mapValues { bundles in Dictionary(uniqueKeysWithValues: bundles.map { ($0.name, $0.layerDigests) }) }
 
         // The writer: one process that releases and rolls back, over and over.
         let script = """

@@ -1,7 +1,7 @@
 import Foundation
 import PromptRegistry
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Sticky canary share")
 struct CanaryTests {

@@ -1,7 +1,7 @@
 import Foundation
 import PromptRegistry
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Channels: promote, rollback, status, log")
 struct ChannelTests {
@@ -93,20 +93,57 @@ struct ChannelTests {
         let registry = test.registry
         let cases: [(PromptRegError.Code, () throws -> Void)] = [
             (.notFound, { try registry.promote(.version("nope", SemanticVersion(1, 0, 0)), to: "prod", message: "m", actor: "a") }),
-            (.notFound, { try registry.promote(.version("support-agent", SemanticVersion(7, 0, 0)), to: "prod", message: "m", actor: "a") }),
-            (.invalidInput, { try registry.promote(.version("support-agent", SemanticVersion(1, 0, 0)), to: "Prod!", message: "m", actor: "a") }),
-            (.invalidInput, { try registry.promote(.version("support-agent", SemanticVersion(1, 0, 1)), to: "canary", traffic: 100.5, message: "m", actor: "a") }),
-            (.invalidInput, { try registry.promote(.version("support-agent", SemanticVersion(1, 0, 1)), to: "canary", traffic: -1, message: "m", actor: "a") }),
-            (.invalidInput, { try registry.promote(.version("support-agent", SemanticVersion(1, 0, 1)), to: "prod", traffic: 5, message: "m", actor: "a") }),
-            (.conflict, { try registry.promote(.version("support-agent", SemanticVersion(1, 0, 0)), to: "prod", message: "m", actor: "a") }),
+            (
+                .notFound,
+                { try registry.promote(.version("support-agent", SemanticVersion(7, 0, 0)), to: "prod", message: "m", actor: "a") }
+            ),
+            (
+                .invalidInput,
+                { try registry.promote(.version("support-agent", SemanticVersion(1, 0, 0)), to: "Prod!", message: "m", actor: "a") }
+            ),
+            (
+                .invalidInput,
+                {
+                    try registry.promote(
+                        .version("support-agent", SemanticVersion(1, 0, 1)), to: "canary", traffic: 100.5, message: "m", actor: "a")
+                }
+            ),
+            (
+                .invalidInput,
+                {
+                    try registry.promote(
+                        .version("support-agent", SemanticVersion(1, 0, 1)), to: "canary", traffic: -1, message: "m", actor: "a")
+                }
+            ),
+            (
+                .invalidInput,
+                {
+                    try registry.promote(
+                        .version("support-agent", SemanticVersion(1, 0, 1)), to: "prod", traffic: 5, message: "m", actor: "a")
+                }
+            ),
+            (
+                .conflict,
+                { try registry.promote(.version("support-agent", SemanticVersion(1, 0, 0)), to: "prod", message: "m", actor: "a") }
+            ),
             (.notFound, { try registry.promote(channel: "canary", to: "prod", message: "m", actor: "a") }),
             (.conflict, { try registry.rollback(channel: "canary", message: "m", actor: "a") }),
             (.conflict, { try registry.rollback(channel: "staging", message: "m", actor: "a") }),
             (.notFound, { _ = try registry.resolve(.channel("support-agent", channel: "staging")) }),
             (.notFound, { _ = try registry.resolve(.channel("ghost")) }),
-            (.integrity, { _ = try registry.resolve(.locked("support-agent", LockFile(channel: "prod", bundles: [
-                .init(name: "support-agent", version: SemanticVersion(1, 0, 0), digest: Digest(of: [0])),
-            ]))) }),
+            (
+                .integrity,
+                {
+                    _ = try registry.resolve(
+                        .locked(
+                            "support-agent",
+                            LockFile(
+                                channel: "prod",
+                                bundles: [
+                                    .init(name: "support-agent", version: SemanticVersion(1, 0, 0), digest: Digest(of: [0]))
+                                ])))
+                }
+            ),
             (.notFound, { _ = try registry.resolve(.locked("support-triage", LockFile(channel: "prod", bundles: []))) }),
         ]
         for (index, (code, call)) in cases.enumerated() {

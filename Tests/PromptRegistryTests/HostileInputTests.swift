@@ -1,7 +1,7 @@
 import Foundation
 import PromptRegistry
-import Testing
 import TestSupport
+import Testing
 
 /// Random and deliberate hostile input: never a crash or a hang; either accepted or refused with
 /// an invalid-input error; a refused publish changes nothing.
@@ -76,11 +76,14 @@ struct HostileInputTests {
             (Data(stored.layerDocuments[.parameters]!), { _ = try JSONDecoder().decode(ParametersLayer.self, from: $0) }),
             (try encoder.encode(stored.publish), { _ = try JSONDecoder().decode(PublishRecord.self, from: $0) }),
             (try encoder.encode(event), { _ = try JSONDecoder().decode(StateEvent.self, from: $0) }),
-            (try encoder.encode(lock), { data in
-                let path = test.directory.join("fuzz.lock")
-                try data.write(to: URL(fileURLWithPath: path))
-                _ = try LockFile.read(from: path)
-            }),
+            (
+                try encoder.encode(lock),
+                { data in
+                    let path = test.directory.join("fuzz.lock")
+                    try data.write(to: URL(fileURLWithPath: path))
+                    _ = try LockFile.read(from: path)
+                }
+            ),
         ]
         var random = SeededRandom(seed: 0x5EED_0003)
         for (original, decode) in documents {
@@ -108,11 +111,13 @@ struct HostileInputTests {
         try Fixtures.write(indented, to: "\(bundle)/bundle.yaml")
         #expect(outcome { _ = try BundleLoader().load(directory: bundle) } == "invalid-input")
         try Fixtures.write(manifest, to: "\(bundle)/bundle.yaml")
-        let deepSchema = #"{"name": "deep", "description": "d", "input_schema": {"type": "object", "properties": {"x": "#
+        let deepSchema =
+            #"{"name": "deep", "description": "d", "input_schema": {"type": "object", "properties": {"x": "#
             + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000) + "}}}"
         try Fixtures.write(deepSchema, to: "\(bundle)/tools/issue_refund.json")
         #expect(outcome { _ = try BundleLoader().load(directory: bundle) } == "invalid-input")
-        let fortyDeep = #"{"name": "deep", "description": "d", "input_schema": {"type": "object", "properties": {"x": {"default": "#
+        let fortyDeep =
+            #"{"name": "deep", "description": "d", "input_schema": {"type": "object", "properties": {"x": {"default": "#
             + String(repeating: "[", count: 40) + String(repeating: "]", count: 40) + "}}}}"
         try Fixtures.write(fortyDeep, to: "\(bundle)/tools/issue_refund.json")
         do {
@@ -123,10 +128,12 @@ struct HostileInputTests {
         }
     }
 
-    @Test("invisible and bidirectional-control characters in templates are refused with the code point", arguments: [
-        ("\u{202E}", "U+202E"), ("\u{200B}", "U+200B"), ("\u{2066}", "U+2066"), ("\u{FEFF}", "U+FEFF"), ("\u{E0041}", "U+E0041"),
-        ("\u{7}", "U+0007"),
-    ])
+    @Test(
+        "invisible and bidirectional-control characters in templates are refused with the code point",
+        arguments: [
+            ("\u{202E}", "U+202E"), ("\u{200B}", "U+200B"), ("\u{2066}", "U+2066"), ("\u{FEFF}", "U+FEFF"), ("\u{E0041}", "U+E0041"),
+            ("\u{7}", "U+0007"),
+        ])
     func hiddenCharacters(_ character: String, _ codePoint: String) throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
@@ -161,7 +168,9 @@ struct HostileInputTests {
         }
         #expect(tooManyMessages.contains("messages") && tooManyMessages.contains("at most 64"))
         let tooManyTools = try refusal { bundle in
-            try Fixtures.edit("\(bundle)/bundle.yaml", replacing: "tools:\n", with: "tools:\n" + String(repeating: "  - tools/lookup_order.json\n", count: 129))
+            try Fixtures.edit(
+                "\(bundle)/bundle.yaml", replacing: "tools:\n",
+                with: "tools:\n" + String(repeating: "  - tools/lookup_order.json\n", count: 129))
         }
         #expect(tooManyTools.contains("at most 128"))
         let tooManyVariables = try refusal { bundle in
@@ -182,10 +191,12 @@ struct HostileInputTests {
         #expect(tooLarge.contains("add up to more than"))
     }
 
-    @Test("hostile names are refused before any file or ref is touched", arguments: [
-        "../escape", "a/b", "a\u{0}b", "a\nb", "Agent", "ａgent", "e\u{301}", "a~b", "a^b", "a:b", "a?b", "a*b", "a[b", "a\\b",
-        "a@{1}", ".hidden", "agent.lock", "a..b", "", String(repeating: "x", count: 64),
-    ])
+    @Test(
+        "hostile names are refused before any file or ref is touched",
+        arguments: [
+            "../escape", "a/b", "a\u{0}b", "a\nb", "Agent", "ａgent", "e\u{301}", "a~b", "a^b", "a:b", "a?b", "a*b", "a[b", "a\\b",
+            "a@{1}", ".hidden", "agent.lock", "a..b", "", String(repeating: "x", count: 64),
+        ])
     func hostileNames(_ name: String) throws {
         let test = try TestRegistry()
         defer { test.remove() }

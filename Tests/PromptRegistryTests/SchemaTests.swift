@@ -1,8 +1,8 @@
 import Foundation
 import GitStore
 import PromptRegistry
-import Testing
 import TestSupport
+import Testing
 
 /// The JSON Schemas in schemas/ are real: every example bundle and every document a registry
 /// stores validates against them, checked by an independent validator (Python's jsonschema).
@@ -11,7 +11,8 @@ struct SchemaTests {
     private func check(_ pairs: [(schema: String, document: String)]) throws -> (Int32, String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "\(Fixtures.packageRoot)/scripts/check-schemas.py"]
+        process.arguments =
+            ["python3", "\(Fixtures.packageRoot)/scripts/check-schemas.py"]
             + pairs.map { "\(Fixtures.packageRoot)/schemas/\($0.schema).schema.json=\($0.document)" }
         let pipe = Pipe()
         process.standardOutput = pipe
@@ -106,7 +107,8 @@ struct SchemaTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let path = directory.join("pointer.json")
-        try Fixtures.write(#"{"format":"promptreg.pointer/v1","version":"01.0.0","digest":"sha256:00","seq":0,"time":"now","actor":""}"#, to: path)
+        try Fixtures.write(
+            #"{"format":"promptreg.pointer/v1","version":"01.0.0","digest":"sha256:00","seq":0,"time":"now","actor":""}"#, to: path)
         let (status, output) = try check([("pointer", path)])
         #expect(status == 1)
         #expect(output.contains("version") && output.contains("digest"))

@@ -1,8 +1,8 @@
 import Foundation
 import GitStore
 import PromptRegistry
-import Testing
 import TestSupport
+import Testing
 
 /// Tampering with a registry behind promptreg's back: `verify` reports it and a fresh `resolve`
 /// refuses with the integrity code.
@@ -17,7 +17,9 @@ struct TamperingTests {
         return test
     }
 
-    private func expectIntegrityFailure(_ test: TestRegistry, _ request: ResolveRequest, mentioning text: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    private func expectIntegrityFailure(
+        _ test: TestRegistry, _ request: ResolveRequest, mentioning text: String, sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         do {
             _ = try Registry.open(at: test.path).resolve(request)
             Issue.record("resolve accepted a tampered registry", sourceLocation: sourceLocation)
