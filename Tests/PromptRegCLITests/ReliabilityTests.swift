@@ -122,7 +122,7 @@ struct ReliabilityTests {
     }
 
     @Test("two processes publishing the same NAME@VERSION with different content: exactly one wins")
-    func samVersionRace() throws {
+    func sameVersionRace() throws {
         let test = try setUp()
         defer { test.remove() }
         for round in 0..<5 {
