@@ -65,6 +65,8 @@ extension Registry {
             throw PromptRegError(.usage, "promote from \(source) to itself changes nothing", fix: "name two different channels")
         }
         for name in names { try Names.checkBundle(name) }
+        var seen = Set<String>()
+        let names = names.filter { seen.insert($0).inserted }
         return try updateState(actor: actor) { snapshot, stamp in
             // Named bundles: read just their pointers; otherwise every bundle on the source channel.
             let onSource = try names.isEmpty ? snapshot.pointers(source) : snapshot.pointers(source, of: names)
@@ -80,7 +82,6 @@ extension Registry {
                     throw PromptRegError(.notFound, "\(name) is not on \(source)", fix: "see where it is with 'promptreg status'")
                 }
                 let current = try snapshot.pointer(target, name)
-                if current?.version == pointer.version, current?.digest == pointer.digest, (pointer.traffic ?? 0) == 0 { continue }
                 if current?.version != pointer.version || current?.digest != pointer.digest {
                     let moved = ChannelPointer(
                         version: pointer.version, digest: pointer.digest, traffic: target == canaryChannel ? 0 : nil,
