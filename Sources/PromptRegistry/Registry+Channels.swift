@@ -49,7 +49,7 @@ extension Registry {
             }
             var plan = ChannelPlan(snapshot: snapshot)
             try plan.move(reference.name, on: channel, from: current, to: pointer)
-            return plan.update(action: .promote, message: message)
+            return try plan.update(action: .promote, message: message)
         }
     }
 
@@ -98,7 +98,7 @@ extension Registry {
                 throw PromptRegError(
                     .conflict, "\(target) already runs what \(source) runs for \(selected.joined(separator: ", ")); nothing changed")
             }
-            return plan.update(action: .promote, message: message)
+            return try plan.update(action: .promote, message: message)
         }
     }
 
@@ -130,18 +130,17 @@ extension Registry {
                 let pointer = ChannelPointer(
                     version: version, digest: record.digest, traffic: current.traffic, seq: stamp.seq, time: stamp.time, actor: stamp.actor)
                 try plan.move(name, on: channel, from: current, to: pointer, undoable: false)
-                return plan.update(action: .rollback, message: message)
+                return try plan.update(action: .rollback, message: message)
             }
-            var stack = try snapshot.undoStack(channel)
             guard
-                let index = stack.entries.lastIndex(where: { entry in names.isEmpty || entry.moves.contains { names.contains($0.bundle) } })
+                let (path, entry) = try snapshot.newestUndoEntry(
+                    channel, where: { entry in names.isEmpty || entry.moves.contains { names.contains($0.bundle) } })
             else {
                 throw PromptRegError(
                     .conflict,
                     "nothing to roll back on \(channel)\(names.isEmpty ? "" : " for \(names.joined(separator: ", "))"): it has no earlier change on record",
                     fix: "see its history with 'promptreg log --channel \(channel)'; use promote to set a version")
             }
-            let entry = stack.entries[index]
             let reverted = entry.moves.filter { names.isEmpty || names.contains($0.bundle) }
             let withoutEarlier = reverted.filter { $0.from == nil }.map(\.bundle)
             guard withoutEarlier.isEmpty else {
@@ -155,10 +154,10 @@ extension Registry {
                 (restored.seq, restored.time, restored.actor) = (stamp.seq, stamp.time, stamp.actor)
                 try plan.move(move.bundle, on: channel, from: try snapshot.pointer(channel, move.bundle), to: restored, undoable: false)
             }
-            let remaining = entry.moves.filter { move in !reverted.contains { $0.bundle == move.bundle } }
-            if remaining.isEmpty { stack.entries.remove(at: index) } else { stack.entries[index].moves = remaining }
-            plan.replaceUndoStack(channel, with: stack)
-            return plan.update(action: .rollback, message: message)
+            var remaining = entry
+            remaining.moves = entry.moves.filter { move in !reverted.contains { $0.bundle == move.bundle } }
+            plan.replaceUndoEntry(at: path, with: remaining.moves.isEmpty ? nil : remaining)
+            return try plan.update(action: .rollback, message: message)
         }
     }
 
@@ -197,12 +196,11 @@ extension Registry {
 }
 
 /// The files and changes of one channel state commit being prepared: pointer moves, and the undo
-/// stacks that let `rollback` revert them.
+/// entries that let `rollback` revert them.
 private struct ChannelPlan {
     let snapshot: StateSnapshot
     private(set) var changes: [StateChange] = []
     private var files: [String: [UInt8]?] = [:]
-    private var stacks: [String: UndoStack] = [:]
     private var pendingMoves: [String: [UndoEntry.Move]] = [:]
 
     init(snapshot: StateSnapshot) { self.snapshot = snapshot }
@@ -210,27 +208,24 @@ private struct ChannelPlan {
     /// Sets `name`'s pointer on `channel`; `undoable` moves are pushed on the channel's undo stack.
     mutating func move(_ name: String, on channel: String, from: ChannelPointer?, to: ChannelPointer, undoable: Bool = true) throws {
         files[Layout.pointerFile(channel, name)] = CanonicalJSON.bytes(of: to)
-        changes.append(
-            StateChange(
-                bundle: name, channel: channel, from: from.map(PointerTarget.init), to: PointerTarget(to)))
-        if undoable {
-            if stacks[channel] == nil { stacks[channel] = try snapshot.undoStack(channel) }
-            pendingMoves[channel, default: []].append(UndoEntry.Move(bundle: name, from: from, to: to))
-        }
+        changes.append(StateChange(bundle: name, channel: channel, from: from.map(PointerTarget.init), to: PointerTarget(to)))
+        if undoable { pendingMoves[channel, default: []].append(UndoEntry.Move(bundle: name, from: from, to: to)) }
     }
 
-    /// Uses `stack` as the channel's undo stack (after a rollback popped from it).
-    mutating func replaceUndoStack(_ channel: String, with stack: UndoStack) { stacks[channel] = stack }
+    /// Rewrites the undo entry at `path` (after a rollback reverted part of it), or removes it.
+    mutating func replaceUndoEntry(at path: String, with entry: UndoEntry?) {
+        files[path] = .some(entry.map { CanonicalJSON.bytes(of: $0) })
+    }
 
-    /// The state update, with each channel's undo stack pushed and trimmed to its limit.
-    func update(action: StateEvent.Action, message: String) -> StateUpdate {
+    /// The state update: one new undo entry per channel this change moved, the oldest entries
+    /// beyond the limit dropped.
+    func update(action: StateEvent.Action, message: String) throws -> StateUpdate {
         var files = self.files
-        for (channel, var stack) in stacks {
-            if let moves = pendingMoves[channel], let seq = moves.first?.to.seq {
-                stack.entries.append(UndoEntry(seq: seq, moves: moves))
-            }
-            stack.entries = Array(stack.entries.suffix(UndoStack.limit))
-            files[Layout.undoFile(channel)] = CanonicalJSON.bytes(of: stack)
+        for (channel, moves) in pendingMoves {
+            guard let seq = moves.first?.to.seq else { continue }
+            files[Layout.undoEntryFile(channel, seq: seq)] = CanonicalJSON.bytes(of: UndoEntry(seq: seq, moves: moves))
+            let existing = try snapshot.undoFiles(channel)
+            for path in existing.prefix(max(0, existing.count + 1 - UndoEntry.limit)) { files[path] = .some(nil) }
         }
         return StateUpdate(action: action, message: message, changes: changes, files: files)
     }

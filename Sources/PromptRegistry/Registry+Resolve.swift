@@ -1,7 +1,7 @@
 import Foundation
 
 /// How an agent asks for its bundle.
-public enum ResolveRequest: Sendable, Equatable {
+public enum ResolveRequest: Sendable, Hashable {
     /// What `channel` runs for bundle `name`; with a subject, `prod` may answer with the canary
     /// for the subject's sticky share (see `Canary`).
     case channel(String, channel: String = stableChannel, subject: String? = nil)
@@ -75,9 +75,18 @@ extension Registry {
     /// read all old or all new, never a mix.
     public func resolve(_ requests: [ResolveRequest]) throws -> [ResolvedBundle] {
         try withRepository { repository in
-            let snapshot = try StateSnapshot.current(repository)
+            // The state commit id names the whole state, so an answer given at this commit is
+            // still the answer: a repeated resolve costs one ref read until a channel moves.
+            let head = try StateSnapshot.currentCommit(repository)
+            let cached = requests.compactMap { cachedResolution($0, at: head) }
+            if cached.count == requests.count { return cached }
+            let snapshot = try StateSnapshot.at(head, repository)
             let seq = try snapshot.checkedSeq()
-            return try requests.map { try resolve($0, in: snapshot, seq: seq) }
+            return try requests.map { request in
+                let resolved = try resolve(request, in: snapshot, seq: seq)
+                cacheResolution(resolved, for: request, at: head)
+                return resolved
+            }
         }
     }
 
@@ -145,9 +154,9 @@ extension Registry {
 }
 
 /// A lock file: exact versions and digests, so a deployment resolves exactly what was tested.
-public struct LockFile: Sendable, Codable, Equatable {
+public struct LockFile: Sendable, Codable, Hashable {
     /// One pinned bundle.
-    public struct Pin: Sendable, Codable, Equatable {
+    public struct Pin: Sendable, Codable, Hashable {
         /// Bundle name.
         public let name: String
         /// Version.

@@ -14,6 +14,8 @@ public final class Registry: @unchecked Sendable {
     /// immutable, so a verified copy stays valid; only touched under `lock`.
     private var verifiedBundles: [String: StoredBundle] = [:]
     private static let verifiedBundleLimit = 256
+    /// Answers this process gave, with the state commit they were read at; only touched under `lock`.
+    private var resolutions: [ResolveRequest: (state: ObjectID, answer: ResolvedBundle)] = [:]
 
     private init(path: String, repository: GitRepository) {
         self.path = path
@@ -93,6 +95,19 @@ public final class Registry: @unchecked Sendable {
         if verifiedBundles.count >= Self.verifiedBundleLimit { verifiedBundles.removeAll(keepingCapacity: true) }
         verifiedBundles[record.commit] = bundle
         return bundle
+    }
+
+    /// The answer to `request` given at state commit `state`, if this process gave one. Call
+    /// under `withRepository`.
+    func cachedResolution(_ request: ResolveRequest, at state: ObjectID) -> ResolvedBundle? {
+        guard let cached = resolutions[request], cached.state == state else { return nil }
+        return cached.answer
+    }
+
+    /// Remembers `answer` to `request` at state commit `state`. Call under `withRepository`.
+    func cacheResolution(_ answer: ResolvedBundle, for request: ResolveRequest, at state: ObjectID) {
+        if resolutions.count >= Self.verifiedBundleLimit { resolutions.removeAll(keepingCapacity: true) }
+        resolutions[request] = (state, answer)
     }
 
     /// Runs `body` with exclusive use of the libgit2 handle.

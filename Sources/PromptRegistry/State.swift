@@ -12,12 +12,17 @@ struct StateSnapshot {
 
     /// The state as the state ref says now.
     static func current(_ repository: GitRepository) throws -> StateSnapshot {
+        try at(try currentCommit(repository), repository)
+    }
+
+    /// The state commit the state ref points at now.
+    static func currentCommit(_ repository: GitRepository) throws -> ObjectID {
         guard let commit = try Registry.storage({ try repository.referenceTarget(Layout.stateRef) }) else {
             throw PromptRegError(
                 .integrity, "\(repository.path) has no \(Layout.stateRef): it is not a promptreg registry, or its state was deleted",
                 fix: "run 'promptreg init' on a new path, or restore the ref from a backup or a clone")
         }
-        return try at(commit, repository)
+        return commit
     }
 
     /// The state as of state commit `commit`.
@@ -118,9 +123,17 @@ struct StateSnapshot {
         return found
     }
 
-    /// The undo stack of `channel`.
-    func undoStack(_ channel: String) throws -> UndoStack {
-        try document(UndoStack.self, at: Layout.undoFile(channel)) ?? UndoStack(entries: [])
+    /// The paths of `channel`'s undo entries, oldest first.
+    func undoFiles(_ channel: String) throws -> [String] {
+        try names(in: Layout.undoDirectory(channel)).sorted().map { "\(Layout.undoDirectory(channel))/\($0)" }
+    }
+
+    /// The newest undo entry of `channel` that `matches`, with its path.
+    func newestUndoEntry(_ channel: String, where matches: (UndoEntry) -> Bool) throws -> (path: String, entry: UndoEntry)? {
+        for path in try undoFiles(channel).reversed() {
+            if let entry = try document(UndoEntry.self, at: path), matches(entry) { return (path, entry) }
+        }
+        return nil
     }
 }
 

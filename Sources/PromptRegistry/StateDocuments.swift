@@ -28,7 +28,12 @@ enum Layout {
     static let channelsDirectory = "channels"
     static func pointersDirectory(_ channel: String) -> String { "channels/\(channel)/pointers" }
     static func pointerFile(_ channel: String, _ name: String) -> String { "\(pointersDirectory(channel))/\(shard(name))/\(name)" }
-    static func undoFile(_ channel: String) -> String { "channels/\(channel)/undo.json" }
+    static func undoDirectory(_ channel: String) -> String { "channels/\(channel)/undo" }
+    /// One undo entry per file, named by its zero-padded sequence number so git's name order is
+    /// the order of the changes.
+    static func undoEntryFile(_ channel: String, seq: Int64) -> String {
+        "\(undoDirectory(channel))/\(String(repeating: "0", count: max(0, 12 - String(seq).count)))\(seq)"
+    }
     /// The shard of bundle `name`: `x/y`, the first two hex digits of SHA-256 of the name.
     static func shard(_ name: String) -> String {
         let byte = SHA256.hash(data: Array(name.utf8)).withUnsafeBytes { $0[0] }
@@ -157,6 +162,7 @@ public struct StateEvent: Codable, Sendable, Equatable {
 }
 
 /// One entry of a channel's undo stack: a change to that channel that `rollback` can revert.
+/// Each is its own state file, so pushing or popping one rewrites nothing else.
 public struct UndoEntry: Codable, Sendable, Equatable {
     /// One bundle's move.
     public struct Move: Codable, Sendable, Equatable {
@@ -167,18 +173,12 @@ public struct UndoEntry: Codable, Sendable, Equatable {
         /// The pointer the change set.
         public var to: ChannelPointer
     }
+    /// Format tag.
+    public var format = "promptreg.undo/v1"
     /// The state sequence number of the change.
     public var seq: Int64
     /// The bundles it moved.
     public var moves: [Move]
-}
-
-/// A channel's undo stack, newest last, at most `UndoStack.limit` entries.
-public struct UndoStack: Codable, Sendable, Equatable {
-    /// Format tag.
-    public var format = "promptreg.undo/v1"
-    /// Entries, oldest first.
-    public var entries: [UndoEntry]
 
     /// How many changes of one channel can be rolled back, one after another.
     public static let limit = 100

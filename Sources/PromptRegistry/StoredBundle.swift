@@ -2,7 +2,7 @@ import Foundation
 import GitStore
 
 /// How a command names a bundle: its highest version, an exact version, or a digest.
-public enum BundleReference: Sendable, Equatable, CustomStringConvertible {
+public enum BundleReference: Sendable, Hashable, CustomStringConvertible {
     /// `NAME`: the highest published version.
     case latest(String)
     /// `NAME@X.Y.Z`.

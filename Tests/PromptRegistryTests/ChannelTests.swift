@@ -199,4 +199,38 @@ struct ChannelTests {
         #expect(test.fingerprint == before)
         #expect(!(try registry.verify().ok))
     }
+
+    @Test("a repeated resolve in one process sees a channel move made elsewhere at once")
+    func repeatedResolveSeesMoves() throws {
+        let test = try release()
+        defer { test.remove() }
+        let agent = test.registry
+        #expect(try agent.resolve(.channel("support-agent")).version == SemanticVersion(1, 0, 0))
+        #expect(try agent.resolve(.channel("support-agent")).version == SemanticVersion(1, 0, 0))
+        let other = try Registry.open(at: test.path)
+        try other.promote(.version("support-agent", SemanticVersion(1, 0, 1)), to: "prod", message: "elsewhere", actor: "ops")
+        #expect(try agent.resolve(.channel("support-agent")).version == SemanticVersion(1, 0, 1))
+        try other.rollback(channel: "prod", message: "back", actor: "ops")
+        #expect(try agent.resolve(.channel("support-agent")).version == SemanticVersion(1, 0, 0))
+    }
+
+    @Test("a channel keeps its last 100 changes for rollback")
+    func undoLimit() throws {
+        let test = try release()
+        defer { test.remove() }
+        let registry = test.registry
+        for round in 0..<105 {
+            let version = SemanticVersion(1, 0, round % 2 == 0 ? 1 : 0)
+            try registry.promote(.version("support-agent", version), to: "staging", message: "round \(round)", actor: "ops")
+        }
+        for _ in 0..<99 { try registry.rollback(channel: "staging", message: "back", actor: "ops") }
+        // The 100th entry on record is the oldest kept; its move has an earlier version to return to.
+        try registry.rollback(channel: "staging", message: "back", actor: "ops")
+        do {
+            try registry.rollback(channel: "staging", message: "beyond", actor: "ops")
+            Issue.record("rolled back past the 100 changes kept")
+        } catch let error as PromptRegError {
+            #expect(error.code == .conflict && error.message.contains("nothing to roll back"), "\(error)")
+        }
+    }
 }

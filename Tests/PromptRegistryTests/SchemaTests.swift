@@ -31,7 +31,7 @@ struct SchemaTests {
         case ("versions", 5): return "version-record"
         case ("digests", 5): return "digest-index"
         case ("channels", 6) where parts[2] == "pointers": return "pointer"
-        case ("channels", 3) where parts[2] == "undo.json": return "undo"
+        case ("channels", 4) where parts[2] == "undo": return "undo"
         default: return nil
         }
     }
