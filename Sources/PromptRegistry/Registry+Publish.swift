@@ -44,7 +44,8 @@ extension Registry {
         // Another writer may take the chosen version number between planning and creating its
         // ref; a version promptreg chose is then chosen again, an explicit one is a conflict.
         var plan: StoredVersion?
-        for _ in 0..<Self.maxStateAttempts where plan == nil {
+        for attempt in 0..<Self.maxStateAttempts where plan == nil {
+            if attempt > 0 { Self.backoff(attempt) }
             do {
                 plan = try withRepository { repository in
                     try Self.refuseStaleStateLock(repository)
