@@ -158,15 +158,6 @@ extension GitRepository {
             message: String(cString: git_commit_message(commit)))
     }
 
-    /// True when the object database holds `id`.
-    public func contains(_ id: ObjectID) -> Bool {
-        var odb: OpaquePointer?
-        guard git_repository_odb(&odb, handle) == 0 else { return false }
-        defer { git_odb_free(odb) }
-        var oid = id.oid
-        return git_odb_exists(odb, &oid) == 1
-    }
-
     private func lookupTree(_ id: ObjectID) throws -> OpaquePointer? {
         var oid = id.oid
         var tree: OpaquePointer?

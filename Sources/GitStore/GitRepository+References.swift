@@ -59,10 +59,4 @@ extension GitRepository {
         }
         return found
     }
-
-    /// True when `name` is a well-formed reference name for git.
-    public static func isValidReferenceName(_ name: String) -> Bool {
-        var valid: Int32 = 0
-        return git_reference_name_is_valid(&valid, name) == 0 && valid == 1
-    }
 }

@@ -58,9 +58,6 @@ public final class GitRepository {
         _ = promptreg_git_enable_fsync(enabled ? 1 : 0)
     }
 
-    /// True for a repository without a work tree.
-    public var isBare: Bool { git_repository_is_bare(handle) == 1 }
-
     /// Sets a string value in the repository's own config file.
     public func setConfig(_ key: String, to value: String) throws {
         var config: OpaquePointer?

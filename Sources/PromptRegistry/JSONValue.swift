@@ -47,15 +47,6 @@ public enum JSONValue: Sendable, Equatable, Hashable {
         return nil
     }
 
-    /// The value of a number (integer or not), or nil.
-    public var doubleValue: Double? {
-        switch self {
-        case .integer(let value): Double(value)
-        case .number(let value): value
-        default: nil
-        }
-    }
-
     /// Nesting depth: 0 for a scalar, 1 for a flat array or object, and so on.
     public var depth: Int {
         switch self {
