@@ -142,14 +142,16 @@ struct ReliabilityTests {
         #expect(try test.registry.verify().ok)
     }
 
-    @Test("SIGKILL at random moments, 60 times: the registry stays sound and the command works when run again")
+    @Test("SIGKILL at random moments, 60 times (more from scripts/stress.sh): the registry stays sound and the command works when run again")
     func crashes() throws {
         let test = try setUp()
         defer { test.remove() }
         let source = try Fixtures.copy("support-triage", into: test.directory, as: "crash-source")
-        var random = SeededRandom(seed: 0xDEAD)
+        var random = SeededRandom(seed: ProcessInfo.processInfo.environment["PROMPTREG_CRASH_SEED"].flatMap(UInt64.init) ?? 0xDEAD)
         var killedMidway = 0
-        for round in 0..<60 {
+        // 60 in the suite; scripts/stress.sh sets PROMPTREG_CRASH_ROUNDS for a longer run.
+        let rounds = ProcessInfo.processInfo.environment["PROMPTREG_CRASH_ROUNDS"].flatMap(Int.init) ?? 60
+        for round in 0..<rounds {
             let arguments: [String]
             switch round % 4 {
             case 0:
