@@ -107,11 +107,7 @@ struct StateSnapshot {
 
     /// Every pointer of `channel`, by bundle.
     func pointers(_ channel: String) throws -> [String: ChannelPointer] {
-        var found: [String: ChannelPointer] = [:]
-        for name in try shardedNames(in: Layout.pointersDirectory(channel)) {
-            found[name] = try pointer(channel, name)
-        }
-        return found
+        try pointers(channel, of: shardedNames(in: Layout.pointersDirectory(channel)))
     }
 
     /// The pointers of `channel` for just `names` (those that have one).

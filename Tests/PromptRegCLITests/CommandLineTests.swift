@@ -95,6 +95,12 @@ struct CommandLineTests {
         let conflict = try promptreg("publish", Fixtures.example("support-agent"), "-m", "again", expect: 67)
         #expect(conflict.stderr.contains("identical to the published support-agent@1.0.0"))
         try promptreg("publish", Fixtures.example("support-triage"), "-m", "x", "--version", "1.0.0", "--bump", "minor", expect: 64)
+        try promptreg("doctor", "--stale-after", "-1", expect: 64)
+        try promptreg("lock", "ghost", expect: 66)
+        try promptreg("render", "support-agent", "--vars", directory.join("none.json"), "--format", "openai", expect: 66)
+        try promptreg("render", "support-agent", "--vars", directory.join("none.json"), "--format", "cohere", expect: 64)
+        try promptreg("promote", "support-agent@1.0.0", "Prod", expect: 65)
+        try promptreg("rollback", "prod", expect: 67)
         #expect(Fingerprint.of(registry) == before)
 
         let notEmpty = directory.join("notes")
