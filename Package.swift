@@ -15,12 +15,15 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
+        // libgit2 from the system (Debian: libgit2-dev) plus a shim header for its variadic options call.
         .systemLibrary(
             name: "CLibGit2",
             pkgConfig: "libgit2",
             providers: [.apt(["libgit2-dev", "pkg-config"])]
         ),
+        // The only module that touches libgit2: owned pointers, errors, objects, compare-and-swap refs.
         .target(name: "GitStore", dependencies: ["CLibGit2"]),
+        // The library agents link: bundles, digests, versions, channels, resolve, verify.
         .target(
             name: "PromptRegistry",
             dependencies: [
@@ -30,6 +33,7 @@ let package = Package(
                 .product(name: "Mustache", package: "swift-mustache"),
             ]
         ),
+        // The command line: commands, options, output, exit codes.
         .target(
             name: "PromptRegCLI",
             dependencies: [
@@ -37,18 +41,30 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The `promptreg` executable: the entry point only.
         .executableTarget(name: "promptreg", dependencies: ["PromptRegCLI"]),
+        // The benchmark suite (`scripts/bench.sh`).
         .executableTarget(
             name: "promptreg-bench",
             dependencies: ["PromptRegistry", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/PromptRegBench"
         ),
+        // Helpers shared by the test targets: temporary registries, fixtures, running the CLI.
         .target(
             name: "TestSupport",
             dependencies: ["PromptRegistry", .product(name: "Crypto", package: "swift-crypto")],
             path: "Tests/TestSupport"
         ),
+        // GitStore against real repositories in temporary directories.
+        .testTarget(name: "GitStoreTests", dependencies: ["GitStore"]),
+        // The library in process: loading, digests, versions, channels, resolve, verify, hostile input.
         .testTarget(name: "PromptRegistryTests", dependencies: ["PromptRegistry", "GitStore", "TestSupport"]),
-        .testTarget(name: "PromptRegCLITests", dependencies: ["PromptRegistry", "TestSupport", "promptreg", "promptreg-bench"]),
+        // The command line in process: argument parsing, validation, exit-code mapping, error rendering.
+        .testTarget(name: "PromptRegCLITests", dependencies: ["PromptRegCLI", "PromptRegistry", "TestSupport"]),
+        // The built executables as real processes: end to end, races, crashes, the benchmark.
+        .testTarget(
+            name: "PromptRegIntegrationTests",
+            dependencies: ["PromptRegistry", "TestSupport", "promptreg", "promptreg-bench"]
+        ),
     ]
 )
