@@ -1,5 +1,4 @@
 import Foundation
-import GitStore
 
 /// A promptreg registry: a bare git repository holding immutable bundle versions and the channel
 /// state. The one entry point for publishing, promoting, rolling back and resolving.
@@ -8,22 +7,22 @@ import GitStore
 public final class Registry: @unchecked Sendable {
     /// The registry's directory (a bare git repository).
     public let path: String
-    let repository: GitRepository
-    private let lock = NSLock()
+    private let store: RegistryStore
+    private let mutex = NSLock()
     /// Bundles this process has read and verified, by version commit id. Published versions are
     /// immutable, so a verified copy stays valid; only touched under `lock`.
     private var verifiedBundles: [String: StoredBundle] = [:]
     private static let verifiedBundleLimit = 256
     /// Answers this process gave, with the state commit they were read at; only touched under `lock`.
-    private var resolutions: [ResolveRequest: (state: ObjectID, answer: ResolvedBundle)] = [:]
+    private var resolutions: [ResolveRequest: (state: CommitID, answer: ResolvedBundle)] = [:]
 
-    private init(path: String, repository: GitRepository) {
-        self.path = path
-        self.repository = repository
+    private init(store: RegistryStore) {
+        self.path = store.path
+        self.store = store
     }
 
-    /// Creates a registry at `path`, or opens the one there. Refuses a non-empty directory that is
-    /// not a registry.
+    /// Creates a registry at `path` with the default channels declared, or opens the one there.
+    /// Refuses a file, and a non-empty directory that is not a registry.
     @discardableResult
     public static func create(at path: String, actor: String) throws -> Registry {
         var isDirectory: ObjCBool = false
@@ -31,21 +30,7 @@ public final class Registry: @unchecked Sendable {
             guard isDirectory.boolValue else {
                 throw PromptRegError(.invalidInput, "\(path) is a file, not a directory", fix: "choose another path")
             }
-            if GitRepository.isRepository(at: path) {
-                let registry = try open(at: path)
-                let refs = try storage { try registry.repository.references(matching: "refs/*") }
-                if refs.isEmpty {
-                    // An empty repository, e.g. an init that stopped before its first state commit.
-                    try registry.writeInitialState(actor: actor)
-                    return registry
-                }
-                guard refs.contains(where: { $0.name == Layout.stateRef }) else {
-                    throw PromptRegError(
-                        .invalidInput, "\(path) is a git repository but not a promptreg registry",
-                        fix: "choose an empty directory or a new path")
-                }
-                return registry
-            }
+            if RegistryStore.isRepository(at: path) { return try openForCreate(at: path, actor: actor) }
             let contents = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
             guard contents.isEmpty else {
                 throw PromptRegError(
@@ -53,10 +38,25 @@ public final class Registry: @unchecked Sendable {
                     fix: "choose an empty directory or a new path")
             }
         }
-        let repository = try storage { try GitRepository.initBare(at: path) }
-        try storage { try repository.setConfig("core.logAllRefUpdates", to: "always") }
-        let registry = Registry(path: path, repository: repository)
+        let registry = Registry(store: try RegistryStore.initialise(at: path))
         try registry.writeInitialState(actor: actor)
+        return registry
+    }
+
+    /// The registry in the existing repository at `path`: finished when an earlier create stopped
+    /// before its first state commit, refused when the repository is something else.
+    private static func openForCreate(at path: String, actor: String) throws -> Registry {
+        let registry = try open(at: path)
+        let refs = try registry.withStore { try $0.references(matching: "refs/*") }
+        if refs.isEmpty {
+            try registry.writeInitialState(actor: actor)
+            return registry
+        }
+        guard refs.contains(where: { $0.name == Layout.stateRef }) else {
+            throw PromptRegError(
+                .invalidInput, "\(path) is a git repository but not a promptreg registry",
+                fix: "choose an empty directory or a new path")
+        }
         return registry
     }
 
@@ -64,107 +64,67 @@ public final class Registry: @unchecked Sendable {
     /// process. On by default. Turn it off only to build throwaway registries in bulk (benchmark
     /// and test fixtures): without it, a power loss can lose or corrupt recent writes.
     public static func setDurableWrites(_ enabled: Bool) {
-        GitRepository.setFsync(enabled)
+        RegistryStore.setDurableWrites(enabled)
     }
 
     /// Opens the registry at `path`.
     public static func open(at path: String) throws -> Registry {
-        guard GitRepository.isRepository(at: path) else {
+        guard RegistryStore.isRepository(at: path) else {
             throw PromptRegError(
-                .notFound, "no registry at \(path)",
-                fix: "create one with 'promptreg init \(path)', or point --registry / PROMPTREG_REGISTRY at an existing one")
+                .notFound, "no registry at \(path)", fix: "create one there, or point at an existing one",
+                remedy: .createRegistry(path: path))
         }
-        let repository = try storage { try GitRepository.open(at: path) }
-        return Registry(path: repository.path, repository: repository)
+        return Registry(store: try RegistryStore.open(at: path))
     }
 
     /// The git identity configured for this registry (or globally), as `Name <email>`, if any.
     public func configuredIdentity() -> String? {
-        withRepository { repository in
-            repository.configuredIdentity().map { $0.email.isEmpty ? $0.name : "\($0.name) <\($0.email)>" }
-        }
+        withStore { $0.configuredIdentity() }
     }
 
     /// `name@version` as recorded by `record`, verified: from this process's cache of verified
-    /// bundles when it was read before, else read and verified now. Call under `withRepository`.
+    /// bundles when it was read before, else read and verified now. Call under `withStore`.
     func verifiedVersion(_ name: String, _ record: VersionRecord) throws -> StoredBundle {
         if let cached = verifiedBundles[record.commit], cached.digest == record.digest, cached.name == name {
             return cached
         }
-        let bundle = try Self.loadVersion(name, record, repository: repository)
+        let bundle = try VersionReader(store: store).verifiedBundle(name, record)
         if verifiedBundles.count >= Self.verifiedBundleLimit { verifiedBundles.removeAll(keepingCapacity: true) }
         verifiedBundles[record.commit] = bundle
         return bundle
     }
 
     /// The answer to `request` given at state commit `state`, if this process gave one. Call
-    /// under `withRepository`.
-    func cachedResolution(_ request: ResolveRequest, at state: ObjectID) -> ResolvedBundle? {
+    /// under `withStore`.
+    func cachedResolution(_ request: ResolveRequest, at state: CommitID) -> ResolvedBundle? {
         guard let cached = resolutions[request], cached.state == state else { return nil }
         return cached.answer
     }
 
-    /// Remembers `answer` to `request` at state commit `state`. Call under `withRepository`.
-    func cacheResolution(_ answer: ResolvedBundle, for request: ResolveRequest, at state: ObjectID) {
+    /// Remembers `answer` to `request` at state commit `state`. Call under `withStore`.
+    func cacheResolution(_ answer: ResolvedBundle, for request: ResolveRequest, at state: CommitID) {
         if resolutions.count >= Self.verifiedBundleLimit { resolutions.removeAll(keepingCapacity: true) }
         resolutions[request] = (state, answer)
     }
 
-    /// Runs `body` with exclusive use of the libgit2 handle.
-    func withRepository<T>(_ body: (GitRepository) throws -> T) rethrows -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body(repository)
+    /// Runs `body` with exclusive use of the store (libgit2 objects are not thread-safe).
+    func withStore<T>(_ body: (RegistryStore) throws -> T) rethrows -> T {
+        mutex.lock()
+        defer { mutex.unlock() }
+        return try body(store)
     }
 
     private func writeInitialState(actor: String) throws {
-        try withRepository { repository in
-            guard try Self.storage({ try repository.referenceTarget(Layout.stateRef) }) == nil else { return }
+        try withStore { store in
+            guard try store.target(of: Layout.stateRef) == nil else { return }
             let event = StateEvent(
-                seq: 0, time: Timestamp.string(Date()), actor: actor, action: .initialise,
-                message: "create registry", changes: [])
-            _ = try Self.storage {
-                try StateWriter(repository: repository).commit(
-                    event: event, changes: [:], baseTree: nil, parent: nil)
+                seq: 0, time: Timestamp.string(Date()), actor: actor, action: .initialise, message: "create registry",
+                changes: [])
+            var files: [String: [UInt8]?] = [:]
+            for channel in ChannelDeclaration.defaults {
+                files[Layout.channelDeclarationFile(channel.name)] = CanonicalJSON.bytes(of: channel)
             }
+            _ = try store.commitState(event, files: files, on: nil)
         }
     }
-
-    /// Runs a storage call, turning libgit2 errors into promptreg errors.
-    static func storage<T>(_ body: () throws -> T) throws -> T {
-        do {
-            return try body()
-        } catch let error as GitError {
-            throw PromptRegError(error)
-        }
-    }
-}
-
-extension PromptRegError {
-    /// The promptreg form of a libgit2 failure.
-    init(_ error: GitError) {
-        switch error.code {
-        case .notFound: self.init(.notFound, error.description)
-        case .exists, .modified: self.init(.conflict, error.description, fix: "run the command again")
-        case .locked:
-            self.init(
-                .conflict, "\(error.description)",
-                fix: "another promptreg process is writing; if none is running, the lock file was left by a crash: remove it")
-        case .corrupt:
-            self.init(.integrity, "\(error.description)", fix: "run 'promptreg verify' to see what is damaged")
-        case .other: self.init(.storage, error.description)
-        }
-    }
-}
-
-/// Signature for commits made on behalf of `actor` (`Name <email>` or a bare name).
-func signature(for actor: String, at time: Date) -> GitSignature {
-    if let open = actor.lastIndex(of: "<"), actor.hasSuffix(">") {
-        let name = actor[..<open].trimmingCharacters(in: .whitespaces)
-        let email = String(actor[actor.index(after: open)..<actor.index(before: actor.endIndex)])
-        return GitSignature(name: name.isEmpty ? email : name, email: email, time: time)
-    }
-    // git requires an e-mail address; `.invalid` is reserved for names that must never resolve.
-    return GitSignature(
-        name: actor, email: "\(actor.filter { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" })@promptreg.invalid", time: time)
 }

@@ -10,8 +10,8 @@ struct YAMLField {
     var line: Int? { node.mark?.line }
 
     /// An invalid-input error about this field.
-    func fail(_ problem: String, fix: String? = nil) -> PromptRegError {
-        .invalid(file: file, line: line, field: path, problem, fix: fix)
+    func fail(_ problem: String, fix: String? = nil, remedy: Remedy? = nil) -> PromptRegError {
+        .invalid(file: file, line: line, field: path, problem, fix: fix, remedy: remedy)
     }
 
     /// Refuses anchors and aliases: bundle files are small, and aliases are how YAML bombs are built.

@@ -115,26 +115,3 @@ public struct SemanticVersion: Hashable, Sendable, Comparable, CustomStringConve
         isDigit(byte) || (65...90).contains(byte) || (97...122).contains(byte)
     }
 }
-
-/// How much a version number must rise: the semver contract between two bundle versions.
-public enum VersionBump: Int, Sendable, Comparable, Codable, CaseIterable, CustomStringConvertible {
-    /// No change at all.
-    case none = 0
-    /// Wording only.
-    case patch = 1
-    /// New capability, compatible.
-    case minor = 2
-    /// Breaking.
-    case major = 3
-
-    public static func < (lhs: VersionBump, rhs: VersionBump) -> Bool { lhs.rawValue < rhs.rawValue }
-
-    public var description: String {
-        switch self {
-        case .none: "none"
-        case .patch: "patch"
-        case .minor: "minor"
-        case .major: "major"
-        }
-    }
-}

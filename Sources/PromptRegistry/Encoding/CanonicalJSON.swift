@@ -17,25 +17,55 @@ enum CanonicalJSON {
         value(of: document).canonicalBytes
     }
 
+    /// The deepest nesting of arrays and objects any JSON document may have.
+    static let maxDepth = 32
+
     /// Decodes a stored or user-written JSON document, turning a decoding failure into an error
-    /// that names `file` and the field.
+    /// that names `file` and the field. Nesting deeper than `maxDepth` is refused before parsing.
     static func decode<T: Decodable>(
-        _ type: T.Type, from data: Data, file: String, code: PromptRegError.Code = .invalidInput
+        _ type: T.Type, from data: Data, file: String, code: PromptRegError.Code = .invalidInput, maxDepth: Int = maxDepth
     ) throws -> T {
+        func failure(_ problem: String) -> PromptRegError {
+            code == .integrity
+                ? PromptRegError(
+                    code, "\(file): \(problem)", fix: "find out what else is damaged", remedy: .verify, subject: .init(file: file))
+                : PromptRegError(
+                    code, "\(file): \(problem)",
+                    fix: "correct the JSON (quotes, commas, brackets; keys and types as README \"Bundle format\" says)",
+                    subject: .init(file: file))
+        }
+        if let depth = nestingBeyond(maxDepth, in: data) {
+            throw failure("nested too deeply (\(depth) levels or more; the limit is \(maxDepth))")
+        }
         do {
             return try JSONDecoder().decode(type, from: data)
         } catch let error as DecodingError {
             let (path, problem) = describe(error)
-            throw PromptRegError(code, "\(file): \(path.isEmpty ? "" : path + ": ")\(problem)", fix: fix(for: code))
+            throw failure("\(path.isEmpty ? "" : path + ": ")\(problem)")
         } catch {
-            throw PromptRegError(code, "\(file): not valid JSON: \(error)", fix: fix(for: code))
+            throw failure("not valid JSON: \(error)")
         }
     }
 
-    private static func fix(for code: PromptRegError.Code) -> String {
-        code == .integrity
-            ? "run 'promptreg verify' to see what else is damaged"
-            : "correct the JSON (quotes, commas, brackets; keys and types as README \"Bundle format\" says)"
+    /// The depth reached when `data` nests arrays and objects deeper than `limit` (outside
+    /// strings); nil when it does not.
+    private static func nestingBeyond(_ limit: Int, in data: Data) -> Int? {
+        var depth = 0
+        var inString = false
+        var escaped = false
+        for byte in data {
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+            } else if byte == UInt8(ascii: "\"") {
+                inString = true
+            } else if byte == UInt8(ascii: "[") || byte == UInt8(ascii: "{") {
+                depth += 1
+                if depth > limit { return depth }
+            } else if byte == UInt8(ascii: "]") || byte == UInt8(ascii: "}") {
+                depth -= 1
+            }
+        }
+        return nil
     }
 
     private static func describe(_ error: DecodingError) -> (String, String) {

@@ -7,11 +7,7 @@ public struct Digest: Hashable, Sendable, Comparable, CustomStringConvertible, C
 
     /// The digest of `bytes`.
     public init(of bytes: some Sequence<UInt8>) {
-        let hash = SHA256.hash(data: Array(bytes))
-        hex = hash.map { byte in
-            let digits = Array("0123456789abcdef")
-            return String([digits[Int(byte >> 4)], digits[Int(byte & 0x0f)]])
-        }.joined()
+        hex = Hex.string(SHA256.hash(data: Array(bytes)))
     }
 
     /// Parses `sha256:<hex>`; nil when `text` is not exactly that form.

@@ -101,7 +101,8 @@ public struct BundleLoader: Sendable {
             throw idField.fail(
                 "'\(Names.printable(id))' is a floating model id: \(reason)",
                 fix: "pin an exact, dated model id (e.g. claude-sonnet-4-5-20250929, gpt-4o-2024-08-06), "
-                    + "or pass --allow-floating-model to publish it anyway (recorded with the version)")
+                    + "or allow a floating model for this publish (recorded with the version)",
+                remedy: .allowFloatingModel)
         }
         return ModelLayer(provider: provider, id: id)
     }
@@ -152,7 +153,8 @@ public struct BundleLoader: Sendable {
                 throw PromptRegError.invalid(
                     file: display, line: secret.line, "looks like it contains \(secret.kind)",
                     fix: "remove the secret and pass it at run time as a variable; if it is not a secret, "
-                        + "publish with --allow-secrets (recorded with the version)")
+                        + "allow it for this publish (recorded with the version)",
+                    remedy: .allowSecrets)
             }
             if let hidden = ContentPolicy.findHiddenCharacter(in: text) {
                 throw PromptRegError.invalid(

@@ -5,16 +5,6 @@ public let canaryChannel = "canary"
 /// The stable channel: what resolve uses by default.
 public let stableChannel = "prod"
 
-/// One cell of `status`: where one channel of one bundle points.
-public struct ChannelStatus: Sendable, Codable, Equatable {
-    /// Bundle name.
-    public let bundle: String
-    /// Channel name.
-    public let channel: String
-    /// The pointer.
-    public let pointer: ChannelPointer
-}
-
 extension Registry {
     /// Points `channel` of one bundle at the version `reference` names (which is verified first).
     /// `traffic` (0-100) is the canary share and is only accepted for the canary channel.
@@ -25,17 +15,21 @@ extension Registry {
         try Names.checkChannel(channel)
         if let traffic {
             guard traffic.isFinite, (0...100).contains(traffic) else {
-                throw PromptRegError(.invalidInput, "traffic \(traffic) is outside 0...100", fix: "give a percentage such as 5 or 12.5")
+                throw PromptRegError(
+                    .invalidInput, "traffic \(traffic) is outside 0...100", fix: "give a percentage such as 5 or 12.5",
+                    subject: .init(channel: channel))
             }
             guard channel == canaryChannel else {
                 throw PromptRegError(
-                    .invalidInput, "--traffic applies to the \(canaryChannel) channel only, not \(channel)",
-                    fix: "promote to \(canaryChannel) with --traffic, then 'promote \(canaryChannel) \(stableChannel)' when it is good")
+                    .invalidInput, "a traffic share applies to the \(canaryChannel) channel only, not \(channel)",
+                    fix: "give the share with the promote to \(canaryChannel), then promote \(canaryChannel) to \(stableChannel) when it is good",
+                    remedy: .canaryTraffic, subject: .init(channel: channel))
             }
         }
         return try updateState(actor: actor) { snapshot, stamp in
+            try snapshot.requireDeclared(channel)
             let record = try Self.findVersion(reference, in: snapshot)
-            _ = try Self.loadVersion(reference.name, record, repository: snapshot.repository)
+            _ = try verifiedVersion(reference.name, record)
             let current = try snapshot.pointer(channel, reference.name)
             let pointer = ChannelPointer(
                 version: record.version, digest: record.digest,
@@ -68,18 +62,22 @@ extension Registry {
         var seen = Set<String>()
         let names = names.filter { seen.insert($0).inserted }
         return try updateState(actor: actor) { snapshot, stamp in
+            try snapshot.requireDeclared(source)
+            try snapshot.requireDeclared(target)
             // Named bundles: read just their pointers; otherwise every bundle on the source channel.
             let onSource = try names.isEmpty ? snapshot.pointers(source) : snapshot.pointers(source, of: names)
             let selected = names.isEmpty ? onSource.keys.sorted() : names
             guard !selected.isEmpty else {
                 throw PromptRegError(
-                    .notFound, "no bundle is on \(source)",
-                    fix: "promote a version to \(source) first: promptreg promote NAME@VERSION \(source)")
+                    .notFound, "no bundle is on \(source)", fix: "promote a version to \(source) first",
+                    remedy: .promote(bundle: nil, channel: source), subject: .init(channel: source))
             }
             var plan = ChannelPlan(snapshot: snapshot)
             for name in selected {
                 guard let pointer = onSource[name] else {
-                    throw PromptRegError(.notFound, "\(name) is not on \(source)", fix: "see where it is with 'promptreg status'")
+                    throw PromptRegError(
+                        .notFound, "\(name) is not on \(source)", fix: "see where it is", remedy: .showStatus,
+                        subject: .init(bundle: name, channel: source))
                 }
                 let current = try snapshot.pointer(target, name)
                 if current?.version != pointer.version || current?.digest != pointer.digest {
@@ -112,17 +110,21 @@ extension Registry {
         try Names.checkChannel(channel)
         for name in names { try Names.checkBundle(name) }
         if version != nil, names.count != 1 {
-            throw PromptRegError(.usage, "--to needs exactly one bundle name", fix: "promptreg rollback \(channel) NAME --to VERSION")
+            throw PromptRegError(
+                .usage, "rolling back to an exact version needs exactly one bundle name", fix: "name the bundle",
+                remedy: .rollbackTo(bundle: nil, channel: channel), subject: .init(channel: channel))
         }
         return try updateState(actor: actor) { snapshot, stamp in
+            try snapshot.requireDeclared(channel)
             var plan = ChannelPlan(snapshot: snapshot)
             if let version {
                 let name = names[0]
                 let record = try Self.findVersion(.version(name, version), in: snapshot)
-                _ = try Self.loadVersion(name, record, repository: snapshot.repository)
+                _ = try verifiedVersion(name, record)
                 guard let current = try snapshot.pointer(channel, name) else {
                     throw PromptRegError(
-                        .notFound, "\(name) is not on \(channel); nothing to roll back", fix: "use promote to put it there")
+                        .notFound, "\(name) is not on \(channel); nothing to roll back", fix: "promote a version to put it there",
+                        remedy: .promote(bundle: name, channel: channel), subject: .init(bundle: name, channel: channel))
                 }
                 guard current.version != version else {
                     throw PromptRegError(.conflict, "\(channel) of \(name) already points at \(version); nothing changed")
@@ -139,7 +141,8 @@ extension Registry {
                 throw PromptRegError(
                     .conflict,
                     "nothing to roll back on \(channel)\(names.isEmpty ? "" : " for \(names.joined(separator: ", "))"): it has no earlier change on record",
-                    fix: "see its history with 'promptreg log --channel \(channel)'; use promote to set a version")
+                    fix: "see the channel's history, and promote a version to set one", remedy: .showLog(channel: channel),
+                    subject: .init(channel: channel))
             }
             let reverted = entry.moves.filter { names.isEmpty || names.contains($0.bundle) }
             let withoutEarlier = reverted.filter { $0.from == nil }.map(\.bundle)
@@ -161,13 +164,21 @@ extension Registry {
         }
     }
 
-    /// Where every channel of every bundle points.
-    public func status() throws -> [ChannelStatus] {
-        try withRepository { repository in
-            let snapshot = try StateSnapshot.current(repository)
-            return try snapshot.channels().flatMap { channel in
-                try snapshot.pointers(channel).map { ChannelStatus(bundle: $0.key, channel: channel, pointer: $0.value) }
-            }.sorted { ($0.bundle, $0.channel) < ($1.bundle, $1.channel) }
+    /// Where every channel of every bundle points. A damaged pointer is reported in `damaged` and
+    /// the rest is still listed.
+    public func status() throws -> PartialResult<ChannelStatus> {
+        try withStore { store in
+            let snapshot = try StateSnapshot.current(store)
+            var collector = DamageCollector()
+            var entries: [ChannelStatus] = []
+            for channel in try snapshot.channels() {
+                for name in try snapshot.pointerNames(channel) {
+                    if let pointer = try collector.attempt({ try snapshot.pointer(channel, name) }) {
+                        entries.append(ChannelStatus(bundle: name, channel: channel, pointer: pointer))
+                    }
+                }
+            }
+            return collector.result(entries.sorted { ($0.bundle, $0.channel) < ($1.bundle, $1.channel) })
         }
     }
 
@@ -176,9 +187,10 @@ extension Registry {
     public func log(bundle: String? = nil, channel: String? = nil, limit: Int = 50) throws -> [StateEvent] {
         if let bundle { try Names.checkBundle(bundle) }
         if let channel { try Names.checkChannel(channel) }
-        return try withRepository { repository in
+        return try withStore { store in
             var events: [StateEvent] = []
-            var snapshot: StateSnapshot? = try StateSnapshot.current(repository)
+            var snapshot: StateSnapshot? = try StateSnapshot.current(store)
+            if let bundle, try snapshot?.versions(of: bundle).isEmpty == true { throw Self.bundleNotFound(bundle) }
             while let current = snapshot, events.count < limit {
                 var event = try current.event()
                 if bundle != nil || channel != nil {
@@ -187,47 +199,10 @@ extension Registry {
                     }
                 }
                 if (bundle == nil && channel == nil) || !event.changes.isEmpty { events.append(event) }
-                let parents = try Self.storage { try repository.readCommit(current.commit).parents }
-                snapshot = try parents.first.map { try StateSnapshot.at($0, repository) }
+                snapshot = try current.parent()
             }
             return events
         }
-    }
-}
-
-/// The files and changes of one channel state commit being prepared: pointer moves, and the undo
-/// entries that let `rollback` revert them.
-private struct ChannelPlan {
-    let snapshot: StateSnapshot
-    private(set) var changes: [StateChange] = []
-    private var files: [String: [UInt8]?] = [:]
-    private var pendingMoves: [String: [UndoEntry.Move]] = [:]
-
-    init(snapshot: StateSnapshot) { self.snapshot = snapshot }
-
-    /// Sets `name`'s pointer on `channel`; `undoable` moves are pushed on the channel's undo stack.
-    mutating func move(_ name: String, on channel: String, from: ChannelPointer?, to: ChannelPointer, undoable: Bool = true) throws {
-        files[Layout.pointerFile(channel, name)] = CanonicalJSON.bytes(of: to)
-        changes.append(StateChange(bundle: name, channel: channel, from: from.map(PointerTarget.init), to: PointerTarget(to)))
-        if undoable { pendingMoves[channel, default: []].append(UndoEntry.Move(bundle: name, from: from, to: to)) }
-    }
-
-    /// Rewrites the undo entry at `path` (after a rollback reverted part of it), or removes it.
-    mutating func replaceUndoEntry(at path: String, with entry: UndoEntry?) {
-        files[path] = .some(entry.map { CanonicalJSON.bytes(of: $0) })
-    }
-
-    /// The state update: one new undo entry per channel this change moved, the oldest entries
-    /// beyond the limit dropped.
-    func update(action: StateEvent.Action, message: String) throws -> StateUpdate {
-        var files = self.files
-        for (channel, moves) in pendingMoves {
-            guard let seq = moves.first?.to.seq else { continue }
-            files[Layout.undoEntryFile(channel, seq: seq)] = CanonicalJSON.bytes(of: UndoEntry(seq: seq, moves: moves))
-            let existing = try snapshot.undoFiles(channel)
-            for path in existing.prefix(max(0, existing.count + 1 - UndoEntry.limit)) { files[path] = .some(nil) }
-        }
-        return StateUpdate(action: action, message: message, changes: changes, files: files)
     }
 }
 

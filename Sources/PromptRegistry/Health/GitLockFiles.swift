@@ -1,0 +1,62 @@
+import Foundation
+
+/// git's `.lock` files in a registry (a writer holds one while it moves a ref): finding them, their
+/// age, and who holds them. Not to be confused with an agent's pin file.
+enum GitLockFiles {
+    /// A lock file older than this, met by a writer, is reported at once instead of waited for.
+    static let staleAge: Double = 10
+
+    /// Throws at once when `reference`'s lock file has been in place for `staleAge`: that is not a
+    /// writer about to finish, and waiting would only delay the error. Called before writing anything.
+    static func refuseStale(reference: String, in registry: String) throws {
+        if let age = age("\(registry)/\(reference).lock"), age >= staleAge {
+            throw heldError(reference: reference, registry: registry)
+        }
+    }
+
+    /// Every `*.lock` file under the registry, relative paths, sorted.
+    static func all(in registry: String) -> [String] {
+        guard let enumerator = FileManager.default.enumerator(atPath: registry) else { return [] }
+        var found: [String] = []
+        while let relative = enumerator.nextObject() as? String {
+            if relative.hasPrefix("objects/") { enumerator.skipDescendants() }
+            if relative.hasSuffix(".lock") { found.append(relative) }
+        }
+        return found.sorted()
+    }
+
+    /// Seconds since `path` was modified; nil when it does not exist.
+    static func age(_ path: String) -> Double? {
+        guard let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date else { return nil }
+        return Date().timeIntervalSince(modified)
+    }
+
+    /// The processes that have `path` open, from /proc/<pid>/fd; nil where /proc cannot tell.
+    static func holders(of path: String) -> [Int32]? {
+        guard let pids = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return nil }
+        let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        var holders: [Int32] = []
+        var readAny = false
+        for entry in pids {
+            guard let pid = Int32(entry), let fds = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(entry)/fd") else {
+                continue
+            }
+            readAny = true
+            for fd in fds where (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(entry)/fd/\(fd)")) == target {
+                holders.append(pid)
+            }
+        }
+        return readAny ? holders : nil
+    }
+
+    /// The conflict error for a reference whose lock file is in place.
+    static func heldError(reference: String, registry: String) -> PromptRegError {
+        let lock = "\(registry)/\(reference).lock"
+        let age = age(lock).map { " (\(Int($0)) s old)" } ?? ""
+        return PromptRegError(
+            .conflict, "\(reference) is locked by \(lock)\(age): another writer holds it, or one crashed while holding it",
+            fix: "if no promptreg or git process is writing to this registry, remove the lock once it is provably stale, "
+                + "or remove \(lock) by hand",
+            remedy: .repairLocks)
+    }
+}

@@ -1,0 +1,143 @@
+extension Registry {
+    /// Recomputes every digest of every version and checks every pointer and the state history.
+    /// Never throws for damage it finds: it reports each problem and carries on.
+    public func verify() throws -> VerifyReport {
+        try withStore { store in
+            let snapshot: StateSnapshot
+            do {
+                snapshot = try StateSnapshot.current(store)
+            } catch let error as PromptRegError {
+                return VerifyReport(
+                    versionsChecked: 0, stateCommitsChecked: 0, problems: [.init(subject: "state", layer: nil, message: error.message)],
+                    warnings: [])
+            }
+            var check = RegistryCheck(store: store, snapshot: snapshot)
+            let recordedRefs = try check.versions { name, record in _ = try self.verifiedVersion(name, record) }
+            try check.unrecordedVersionRefs(recorded: recordedRefs)
+            try check.pointers()
+            let stateCommits = check.stateHistory()
+            check.stateReflog()
+            return VerifyReport(
+                versionsChecked: check.versionsChecked, stateCommitsChecked: stateCommits, problems: check.problems,
+                warnings: check.warnings)
+        }
+    }
+}
+
+/// The steps of `verify`, each adding what it finds to `problems` or `warnings`.
+private struct RegistryCheck {
+    let store: RegistryStore
+    let snapshot: StateSnapshot
+    var problems: [VerifyReport.Problem] = []
+    var warnings: [VerifyReport.Problem] = []
+    var versionsChecked = 0
+
+    init(store: RegistryStore, snapshot: StateSnapshot) {
+        self.store = store
+        self.snapshot = snapshot
+    }
+
+    private mutating func problem(_ subject: String, _ message: String, layer: LayerKind? = nil) {
+        problems.append(.init(subject: subject, layer: layer?.rawValue, message: message))
+    }
+
+    /// Reads and verifies every recorded version; returns the version refs the state records.
+    mutating func versions(_ verify: (String, VersionRecord) throws -> Void) throws -> Set<String> {
+        var recorded = Set<String>()
+        for name in try snapshot.bundleNames() {
+            for version in try snapshot.versions(of: name) {
+                versionsChecked += 1
+                recorded.insert(Layout.versionRef(name, version))
+                do {
+                    guard let record = try snapshot.versionRecord(name, version) else { continue }
+                    try verify(name, record)
+                } catch let error as PromptRegError where error.code == .integrity || error.code == .notFound {
+                    problem("\(name)@\(version)", error.message, layer: error.subject.layer)
+                }
+            }
+        }
+        return recorded
+    }
+
+    /// Version refs the state does not record: a publish that stopped before its state commit.
+    mutating func unrecordedVersionRefs(recorded: Set<String>) throws {
+        for (refName, _) in try store.references(matching: Layout.allVersionRefs) where !recorded.contains(refName) {
+            warnings.append(
+                .init(
+                    subject: Names.printable(refName), layer: nil,
+                    message: "version ref is not recorded in the state (a publish was interrupted); publishing the same content again finishes it"))
+        }
+    }
+
+    /// Every pointer of every channel names a published version with the digest it was published with.
+    mutating func pointers() throws {
+        for channel in try snapshot.channels() {
+            for name in try snapshot.pointerNames(channel) {
+                do {
+                    guard let pointer = try snapshot.pointer(channel, name) else { continue }
+                    let record = try snapshot.versionRecord(name, pointer.version)
+                    if record?.digest != pointer.digest {
+                        problem(
+                            "\(name)@\(pointer.version)",
+                            "channel \(channel) points at it with digest \(pointer.digest), but it was published as \(record.map { $0.digest.description } ?? "nothing")")
+                    }
+                } catch let error as PromptRegError where error.code == .integrity {
+                    problem("\(name) on \(channel)", error.message)
+                }
+            }
+        }
+    }
+
+    /// Walks the state history from the head: one parent per commit but the first, sequence numbers
+    /// falling by exactly one down to 0. Returns how many commits were checked.
+    mutating func stateHistory() -> Int {
+        var count = 0
+        var current: StateSnapshot? = snapshot
+        var expected: Int64?
+        while let state = current {
+            count += 1
+            let fail = { (message: String) in ("state", "state commit \(state.commit.short): \(message)") }
+            do {
+                let event = try state.event()
+                var failure: (String, String)?
+                if let expected, event.seq != expected {
+                    failure = fail("sequence \(event.seq) where \(expected) was expected: the history was rewritten or truncated")
+                } else if state.parents.count > 1 {
+                    failure = fail("has \(state.parents.count) parents; state history is linear")
+                } else if state.parents.isEmpty, event.seq != 0 {
+                    failure = fail("has no parent but sequence \(event.seq): the history was truncated")
+                }
+                if let (subject, message) = failure {
+                    problem(subject, message)
+                    return count
+                }
+                expected = event.seq - 1
+                current = try state.parent()
+            } catch let error as PromptRegError {
+                let (subject, message) = fail(error.message)
+                problem(subject, message)
+                return count
+            } catch {
+                let (subject, message) = fail("\(error)")
+                problem(subject, message)
+                return count
+            }
+        }
+        return count
+    }
+
+    /// Every recorded move of the state ref went from a commit to its child: the history was only
+    /// ever extended, never rewound or replaced.
+    mutating func stateReflog() {
+        let moves = (try? store.moves(of: Layout.stateRef)) ?? []
+        for move in moves {
+            guard let old = move.old else { continue }
+            let parents = (try? store.commit(move.new).parents) ?? []
+            if parents != [old] {
+                problem(
+                    "state",
+                    "the state ref was moved from \(old.short) to \(move.new.short), which is not its child: the history was rewritten or rewound")
+            }
+        }
+    }
+}

@@ -1,0 +1,41 @@
+import Foundation
+
+extension Registry {
+    /// How many times a state update is re-read and re-applied after losing a race.
+    static let maxStateAttempts = 50
+
+    /// Applies `intent` to the current state as one new state commit, with compare-and-swap. On a
+    /// lost race it re-reads the state and calls `intent` again (which may refuse by throwing), up
+    /// to `maxStateAttempts` times; then it reports a conflict. Any storage failure (a full disk, an
+    /// unreadable object) is a `PromptRegError` with code `storage` or `integrity`.
+    func updateState(actor: String, _ intent: (StateSnapshot, StateStamp) throws -> StateUpdate) throws -> StateEvent {
+        try withStore { store in
+            var lockedLastTime = false
+            for attempt in 0..<Self.maxStateAttempts {
+                if attempt > 0 { Self.backoff(attempt) }
+                try GitLockFiles.refuseStale(reference: Layout.stateRef, in: store.path)
+                let snapshot = try StateSnapshot.current(store)
+                let stamp = StateStamp(seq: try snapshot.event().seq + 1, time: Timestamp.string(Date()), actor: actor)
+                let update = try intent(snapshot, stamp)
+                let event = StateEvent(
+                    seq: stamp.seq, time: stamp.time, actor: actor, action: update.action, message: update.message,
+                    changes: update.changes)
+                switch try store.commitState(event, files: update.files, on: snapshot) {
+                case .moved: return event
+                case .lostRace: lockedLastTime = false
+                case .locked: lockedLastTime = true
+                }
+            }
+            if lockedLastTime { throw GitLockFiles.heldError(reference: Layout.stateRef, registry: store.path) }
+            throw PromptRegError(
+                .conflict, "the state changed under this command \(Self.maxStateAttempts) times in a row; nothing was written",
+                fix: "run the command again; if it keeps failing, too many writers are racing")
+        }
+    }
+
+    /// Sleeps a little longer after each lost race, with jitter so racing writers spread out.
+    static func backoff(_ attempt: Int) {
+        let base = min(50_000, 500 << min(attempt, 7))
+        usleep(UInt32(base + Int.random(in: 0...base)))
+    }
+}

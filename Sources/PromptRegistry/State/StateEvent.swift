@@ -1,0 +1,44 @@
+/// What a state commit did; stored as `event.json` in its tree. The history of these is the audit log.
+public struct StateEvent: Codable, Sendable, Equatable {
+    /// The kinds of event.
+    public enum Action: String, Codable, Sendable {
+        case initialise = "init"
+        case publish, promote, rollback
+        /// A channel was declared.
+        case channelCreate = "channel-create"
+        /// A channel and all its pointers were removed.
+        case channelDelete = "channel-delete"
+    }
+    /// Format tag.
+    public var format = "promptreg.event/v1"
+    /// Grows by exactly one with each state commit, from 0 at `init`.
+    public var seq: Int64
+    /// ISO 8601 UTC.
+    public var time: String
+    /// Who.
+    public var actor: String
+    /// What kind of event.
+    public var action: Action
+    /// Why, as the user said.
+    public var message: String
+    /// What changed.
+    public var changes: [StateChange]
+}
+
+/// One change of a state commit: a version published (no channel) or a channel pointer moved.
+public struct StateChange: Codable, Sendable, Equatable {
+    /// The bundle.
+    public var bundle: String
+    /// The channel; nil for a publish.
+    public var channel: String?
+    /// What the pointer was; nil when it did not exist (and for a publish).
+    public var from: PointerTarget?
+    /// What it became; nil when it was removed.
+    public var to: PointerTarget?
+}
+
+extension StateEvent: StoredDocument {
+    var rangeProblem: String? {
+        sequenceProblem(seq) ?? changes.lazy.compactMap { trafficProblem($0.from?.traffic) ?? trafficProblem($0.to?.traffic) }.first
+    }
+}

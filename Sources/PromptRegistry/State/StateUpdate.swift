@@ -1,0 +1,38 @@
+/// What one state commit should do: its event (without sequence number) and the files it writes
+/// (nil removes a file).
+struct StateUpdate {
+    var action: StateEvent.Action
+    var message: String
+    var changes: [StateChange]
+    var files: [String: [UInt8]?]
+}
+
+/// The sequence number, time and actor the state commit being prepared will carry.
+struct StateStamp {
+    let seq: Int64
+    let time: String
+    let actor: String
+}
+
+extension StateEvent {
+    /// The commit message of the state commit that records this event: readable in `git log`,
+    /// with every field of the event.
+    var commitMessage: String {
+        var lines = ["\(action.rawValue): \(message.split(separator: "\n").first.map(String.init) ?? "")", ""]
+        if message.contains("\n") { lines += [message, ""] }
+        lines.append("seq: \(seq)")
+        lines.append("time: \(time)")
+        lines.append("actor: \(actor)")
+        lines.append("action: \(action.rawValue)")
+        for change in changes {
+            let from = change.from.map(\.description) ?? "(none)"
+            let to = change.to.map(\.description) ?? "(none)"
+            if let channel = change.channel {
+                lines.append("change: \(change.bundle) \(channel) \(from) -> \(to)")
+            } else {
+                lines.append("change: \(change.bundle) published \(to) \(change.to?.digest.description ?? "")")
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,46 @@
+import Crypto
+
+/// Where a version and the state live in the git repository (see README "Storage layout").
+enum Layout {
+    /// The ref whose commit history is the channel state and the audit log.
+    static let stateRef = "refs/promptreg/state"
+    /// The ref of one version; created once, never moved.
+    static func versionRef(_ name: String, _ version: SemanticVersion) -> String {
+        "refs/promptreg/versions/\(name)/\(version)"
+    }
+    /// The glob of every version ref.
+    static let allVersionRefs = "refs/promptreg/versions/*"
+
+    // Files of a version commit's tree.
+    static let manifestFile = "manifest.json"
+    static let publishFile = "publish.json"
+    static func layerFile(_ kind: LayerKind) -> String { "\(kind.rawValue).json" }
+
+    // Files of a state commit's tree. Per-bundle entries sit in 16 x 16 shards (the first two hex
+    // digits of SHA-256 of the name) so that a state commit rewrites only small trees, whatever
+    // the number of bundles.
+    static let eventFile = "event.json"
+    static let versionsDirectory = "versions"
+    static func versionsDirectory(_ name: String) -> String { "versions/\(shard(name))/\(name)" }
+    static func versionRecordFile(_ name: String, _ version: SemanticVersion) -> String { "\(versionsDirectory(name))/\(version)" }
+    static func digestIndexFile(_ name: String, _ digest: Digest) -> String { "digests/\(shard(name))/\(name)/\(digest.hex)" }
+    static let channelsDirectory = "channels"
+    static func pointersDirectory(_ channel: String) -> String { "channels/\(channel)/pointers" }
+    static func pointerFile(_ channel: String, _ name: String) -> String { "\(pointersDirectory(channel))/\(shard(name))/\(name)" }
+    static func undoDirectory(_ channel: String) -> String { "channels/\(channel)/undo" }
+    /// Everything of one channel: its declaration, pointers and undo entries.
+    static func channelDirectory(_ channel: String) -> String { "channels/\(channel)" }
+    /// The declaration of a channel (registries made before declarations have none: a channel
+    /// holding pointers counts as declared).
+    static func channelDeclarationFile(_ channel: String) -> String { "channels/\(channel)/channel.json" }
+    /// One undo entry per file, named by its zero-padded sequence number so git's name order is
+    /// the order of the changes.
+    static func undoEntryFile(_ channel: String, seq: Int64) -> String {
+        "\(undoDirectory(channel))/\(String(repeating: "0", count: max(0, 12 - String(seq).count)))\(seq)"
+    }
+    /// The shard of bundle `name`: `x/y`, the first two hex digits of SHA-256 of the name.
+    static func shard(_ name: String) -> String {
+        let digits = Hex.string(SHA256.hash(data: Array(name.utf8)).prefix(1))
+        return "\(digits.prefix(1))/\(digits.suffix(1))"
+    }
+}

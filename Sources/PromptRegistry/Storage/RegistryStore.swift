@@ -1,0 +1,164 @@
+import Foundation
+import GitStore
+
+/// A commit as the library needs it: its tree and its parents.
+struct StoredCommit: Sendable {
+    /// The commit.
+    let id: CommitID
+    /// Its root tree.
+    let tree: TreeID
+    /// Its parents, first parent first.
+    let parents: [CommitID]
+}
+
+/// What a reference must hold for a compare-and-swap move to go ahead.
+enum ReferenceGuard: Sendable, Equatable {
+    /// The reference must not exist (create-only).
+    case absent
+    /// The reference must point at this commit.
+    case at(CommitID)
+}
+
+/// How a compare-and-swap move of a reference ended, when it did not fail outright.
+enum ReferenceMove: Sendable, Equatable {
+    /// The reference now points at the new commit.
+    case moved
+    /// Another writer changed (or created) the reference first.
+    case lostRace
+    /// Another writer holds the reference's lock file.
+    case locked
+}
+
+/// One recorded move of a reference, from its reflog.
+struct ReferenceLogEntry: Sendable, Equatable {
+    /// The value before; nil when the move created the reference.
+    let old: CommitID?
+    /// The value after.
+    let new: CommitID
+}
+
+/// The registry's git repository, in the library's terms. The only type (with its extensions in
+/// this folder) that talks to GitStore; every libgit2 error is turned into a `PromptRegError` here.
+///
+/// Not thread-safe, as libgit2 objects are not: `Registry` serialises every use.
+final class RegistryStore {
+    /// The git directory.
+    let path: String
+    private let repository: GitRepository
+
+    private init(_ repository: GitRepository) {
+        self.repository = repository
+        self.path = repository.path
+    }
+
+    /// True when `path` is the git directory of a repository.
+    static func isRepository(at path: String) -> Bool { GitRepository.isRepository(at: path) }
+
+    /// Opens the repository whose git directory is `path`.
+    static func open(at path: String) throws -> RegistryStore {
+        RegistryStore(try translatingGitErrors { try GitRepository.open(at: path) })
+    }
+
+    /// Creates a bare repository at `path` that logs every reference move.
+    static func initialise(at path: String) throws -> RegistryStore {
+        try translatingGitErrors {
+            let repository = try GitRepository.initBare(at: path)
+            try repository.setConfig("core.logAllRefUpdates", to: "always")
+            return RegistryStore(repository)
+        }
+    }
+
+    /// Turns fsync of every object and reference on or off for the whole process.
+    static func setDurableWrites(_ enabled: Bool) { GitRepository.setFsync(enabled) }
+
+    /// The git identity configured for this repository (or globally), as `Name <email>`, if any.
+    func configuredIdentity() -> String? {
+        repository.configuredIdentity().map { $0.email.isEmpty ? $0.name : "\($0.name) <\($0.email)>" }
+    }
+
+    /// The commit a reference points at; nil when it does not exist.
+    func target(of reference: String) throws -> CommitID? {
+        try translatingGitErrors { try repository.referenceTarget(reference).map(CommitID.init) }
+    }
+
+    /// Every reference whose name matches the glob `pattern`, with its target.
+    func references(matching pattern: String) throws -> [(name: String, target: CommitID)] {
+        try translatingGitErrors { try repository.references(matching: pattern).map { ($0.name, CommitID($0.target)) } }
+    }
+
+    /// Reads commit `id`.
+    func commit(_ id: CommitID) throws -> StoredCommit {
+        let commit = try translatingGitErrors { try repository.readCommit(id.object) }
+        return StoredCommit(id: id, tree: TreeID(object: commit.tree), parents: commit.parents.map(CommitID.init))
+    }
+
+    /// The bytes of the file at `path` in `tree`; nil when there is none.
+    func file(_ path: String, in tree: TreeID) throws -> Data? {
+        try translatingGitErrors { try repository.readFile(path, inTree: tree.object) }
+    }
+
+    /// The entry names of the directory at `path` in `tree` (the root when empty); empty when absent.
+    func names(in path: String, of tree: TreeID) throws -> [String] {
+        try translatingGitErrors { try repository.listTree(path, inTree: tree.object) }
+    }
+
+    /// The recorded moves of `reference`, oldest first.
+    func moves(of reference: String) throws -> [ReferenceLogEntry] {
+        try translatingGitErrors {
+            try repository.reflog(reference).map { ReferenceLogEntry(old: $0.old.map(CommitID.init), new: CommitID($0.new)) }
+        }
+    }
+
+    /// How many objects no reference reaches (left by interrupted writes).
+    func unreachableObjectCount() throws -> Int {
+        try translatingGitErrors { try repository.allObjects().subtracting(try repository.reachableObjects()).count }
+    }
+
+    /// Writes the files (nil removes one) on top of `base` (nil: an empty tree) as a commit with
+    /// `parents`, made by `actor` at `time`. Moves no reference.
+    func writeCommit(
+        files: [String: [UInt8]?], base: TreeID?, parents: [CommitID], actor: String, time: Date, message: String
+    ) throws -> CommitID {
+        try translatingGitErrors {
+            let changes = try files.sorted { $0.key < $1.key }.map { path, bytes in
+                TreeChange(path: path, blob: try bytes.map { try repository.writeBlob(Data($0)) })
+            }
+            let tree = try repository.updateTree(base?.object, changes: changes)
+            let commit = try repository.createCommit(
+                tree: tree, parents: parents.map(\.object), author: Self.signature(for: actor, at: time), message: message)
+            return CommitID(commit)
+        }
+    }
+
+    /// Points `reference` at `target` if and only if it holds what `guarded` says, atomically under
+    /// the reference's lock. A lost race or a held lock is an outcome; any other failure throws.
+    func move(_ reference: String, to target: CommitID, guarded: ReferenceGuard, logMessage: String) throws -> ReferenceMove {
+        let expectation: ReferenceExpectation
+        switch guarded {
+        case .absent: expectation = .absent
+        case .at(let current): expectation = .pointsAt(current.object)
+        }
+        do {
+            try repository.updateReference(reference, to: target.object, expecting: expectation, logMessage: logMessage)
+            return .moved
+        } catch let error as GitError where error.code == .modified || error.code == .exists {
+            return .lostRace
+        } catch let error as GitError where error.code == .locked {
+            return .locked
+        } catch let error as GitError {
+            throw PromptRegError(error)
+        }
+    }
+
+    /// Signature for commits made on behalf of `actor` (`Name <email>` or a bare name).
+    private static func signature(for actor: String, at time: Date) -> GitSignature {
+        if let open = actor.lastIndex(of: "<"), actor.hasSuffix(">") {
+            let name = actor[..<open].trimmingCharacters(in: .whitespaces)
+            let email = String(actor[actor.index(after: open)..<actor.index(before: actor.endIndex)])
+            return GitSignature(name: name.isEmpty ? email : name, email: email, time: time)
+        }
+        // git requires an e-mail address; `.invalid` is reserved for names that must never resolve.
+        let local = actor.filter { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" }
+        return GitSignature(name: actor, email: "\(local)@promptreg.invalid", time: time)
+    }
+}

@@ -1,0 +1,152 @@
+import Foundation
+
+/// One consistent read of the channel state: everything comes from a single state commit, so a
+/// reader never sees half of a promote or rollback.
+struct StateSnapshot {
+    let store: RegistryStore
+    /// The state commit read.
+    let commit: CommitID
+    /// Its tree.
+    let tree: TreeID
+    /// Its parents (one, or none for the first state commit).
+    let parents: [CommitID]
+
+    /// The state as the state ref says now.
+    static func current(_ store: RegistryStore) throws -> StateSnapshot {
+        try at(try currentCommit(store), store)
+    }
+
+    /// The state commit the state ref points at now.
+    static func currentCommit(_ store: RegistryStore) throws -> CommitID {
+        guard let commit = try store.target(of: Layout.stateRef) else {
+            let anyVersions = try !store.references(matching: Layout.allVersionRefs).isEmpty
+            throw PromptRegError(
+                .integrity,
+                "\(store.path) has no \(Layout.stateRef): "
+                    + (anyVersions
+                        ? "it has version refs but no state, so it was copied without it or the state ref was deleted"
+                        : "it is not a promptreg registry, or its state was deleted"),
+                fix: "restore the state ref from a backup or a clone that has it (a plain 'git clone' copies only branches: "
+                    + "see README \"Storage layout\"), or create a new registry elsewhere",
+                remedy: .createRegistry(path: nil))
+        }
+        return commit
+    }
+
+    /// The state as of state commit `commit`.
+    static func at(_ commit: CommitID, _ store: RegistryStore) throws -> StateSnapshot {
+        let info = try store.commit(commit)
+        return StateSnapshot(store: store, commit: commit, tree: info.tree, parents: info.parents)
+    }
+
+    /// The snapshot of this commit's first parent; nil for the first state commit.
+    func parent() throws -> StateSnapshot? {
+        try parents.first.map { try StateSnapshot.at($0, store) }
+    }
+
+    /// Decodes the state document at `path`; nil when there is none. A document that is too large,
+    /// does not decode or holds a value out of range is an integrity failure naming it.
+    func document<T: StoredDocument>(_ type: T.Type, at path: String) throws -> T? {
+        guard let data = try store.file(path, in: tree) else { return nil }
+        return try T.read(from: data, location: "state \(commit.short):\(path)")
+    }
+
+    /// Names in the state directory `path`.
+    func names(in path: String) throws -> [String] {
+        try store.names(in: path, of: tree)
+    }
+
+    /// This commit's event.
+    func event() throws -> StateEvent {
+        guard let event = try document(StateEvent.self, at: Layout.eventFile) else {
+            throw PromptRegError(
+                .integrity, "state commit \(commit) has no \(Layout.eventFile)",
+                fix: "the state history was written by something other than promptreg; restore it from a clone")
+        }
+        return event
+    }
+
+    /// This commit's sequence number, after checking the link to its parent: the parent's is one
+    /// less (or there is no parent and it is 0). A rewritten or truncated head is an integrity error.
+    func checkedSeq() throws -> Int64 {
+        let seq = try event().seq
+        let parentSeq = try parent()?.event().seq
+        guard parents.count <= 1, parentSeq.map({ $0 == seq - 1 }) ?? (seq == 0) else {
+            throw PromptRegError(
+                .integrity,
+                "state commit \(commit.short) has sequence \(seq) but its parent has \(parentSeq.map(String.init) ?? "none"): the state history was rewritten or truncated",
+                fix: "do not trust this registry's channels; restore the state ref from a clone or its reflog", remedy: .verify)
+        }
+        return seq
+    }
+
+    /// Every bundle with at least one published version, sorted.
+    func bundleNames() throws -> [String] { try shardedNames(in: Layout.versionsDirectory).sorted() }
+
+    /// The entry names under every shard of `directory`. Reads only the shards that exist.
+    private func shardedNames(in directory: String) throws -> [String] {
+        var found: [String] = []
+        for first in try names(in: directory) {
+            for second in try names(in: "\(directory)/\(first)") {
+                found += try names(in: "\(directory)/\(first)/\(second)")
+            }
+        }
+        return found
+    }
+
+    /// The published versions of `name`, ascending.
+    func versions(of name: String) throws -> [SemanticVersion] {
+        try names(in: Layout.versionsDirectory(name)).compactMap { try? SemanticVersion(parsing: $0) }.sorted()
+    }
+
+    /// The record of `name@version`, if published.
+    func versionRecord(_ name: String, _ version: SemanticVersion) throws -> VersionRecord? {
+        try document(VersionRecord.self, at: Layout.versionRecordFile(name, version))
+    }
+
+    /// The version of `name` whose bundle digest is `digest`, if any.
+    func version(of name: String, digest: Digest) throws -> SemanticVersion? {
+        try document(SemanticVersion.self, at: Layout.digestIndexFile(name, digest))
+    }
+
+    /// Channels that have ever had a pointer, sorted.
+    func channels() throws -> [String] { try names(in: Layout.channelsDirectory).sorted() }
+
+    /// Where `channel` points for bundle `name`.
+    func pointer(_ channel: String, _ name: String) throws -> ChannelPointer? {
+        try document(ChannelPointer.self, at: Layout.pointerFile(channel, name))
+    }
+
+    /// Every pointer of `channel`, by bundle.
+    func pointers(_ channel: String) throws -> [String: ChannelPointer] {
+        try pointers(channel, of: pointerNames(channel))
+    }
+
+    /// The bundles that have a pointer on `channel`.
+    func pointerNames(_ channel: String) throws -> [String] {
+        try shardedNames(in: Layout.pointersDirectory(channel))
+    }
+
+    /// The pointers of `channel` for just `names` (those that have one).
+    func pointers(_ channel: String, of names: [String]) throws -> [String: ChannelPointer] {
+        var found: [String: ChannelPointer] = [:]
+        for name in names {
+            found[name] = try pointer(channel, name)
+        }
+        return found
+    }
+
+    /// The paths of `channel`'s undo entries, oldest first.
+    func undoFiles(_ channel: String) throws -> [String] {
+        try names(in: Layout.undoDirectory(channel)).sorted().map { "\(Layout.undoDirectory(channel))/\($0)" }
+    }
+
+    /// The newest undo entry of `channel` that `matches`, with its path.
+    func newestUndoEntry(_ channel: String, where matches: (UndoEntry) -> Bool) throws -> (path: String, entry: UndoEntry)? {
+        for path in try undoFiles(channel).reversed() {
+            if let entry = try document(UndoEntry.self, at: path), matches(entry) { return (path, entry) }
+        }
+        return nil
+    }
+}
+
