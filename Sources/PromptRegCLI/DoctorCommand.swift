@@ -2,18 +2,15 @@ import ArgumentParser
 import PromptRegistry
 
 /// `promptreg doctor`.
-struct DoctorCommand: ParsableCommand {
+struct DoctorCommand: RegistryCommand {
     static let configuration = CommandConfiguration(
         commandName: "doctor",
         abstract: "Report registry health: lock files, unreachable objects, and every digest and history check.",
         discussion: """
-            Lists every lock file with its age and the processes holding it, counts objects no
-            reference reaches (left by interrupted writes: harmless; 'git gc' removes them), and runs
-            everything 'verify' checks. With --fix, removes a lock file only when it is provably
-            stale: older than --stale-after seconds and open in no process. Exit code 0 when healthy,
-            67 when a lock remains, 68 when verify found a problem.
+            Lists every git lock file with its age and the processes holding it, counts objects no reference reaches (left by interrupted writes: harmless; 'git gc' removes them), and runs everything 'verify' checks. With --fix, removes a lock file only when it is provably stale: older than --stale-after seconds and open in no process. Exit code 0 when healthy, 67 when a lock remains, 68 when verify found a problem.
 
-            Example: promptreg doctor --fix
+            Example:
+              promptreg doctor --fix
             """)
 
     @Flag(help: "Remove lock files that are provably stale.")
@@ -29,8 +26,8 @@ struct DoctorCommand: ParsableCommand {
         if staleAfter < 0 { throw ValidationError("--stale-after must be 0 or more") }
     }
 
-    func run() throws {
-        let report = try registryOptions.open().doctor(fix: fix, staleAfter: staleAfter)
+    func run(on registry: Registry) throws {
+        let report = try registry.doctor(fix: fix, staleAfter: staleAfter)
         if output.json {
             try Output.json(report)
         } else {
@@ -39,19 +36,16 @@ struct DoctorCommand: ParsableCommand {
                     lock.holders.map { $0.isEmpty ? "held by no process" : "held by pid \($0.map(String.init).joined(separator: ", "))" }
                     ?? "holders unknown"
                 let verdict = lock.removed ? "removed" : lock.stale ? "stale (remove with --fix)" : "kept"
-                print("lock \(lock.path): \(Int(lock.ageSeconds)) s old, \(holders): \(verdict)")
+                Output.line("lock \(lock.path): \(Int(lock.ageSeconds)) s old, \(holders): \(verdict)")
             }
-            if report.locks.isEmpty { print("locks: none") }
-            print("unreachable objects: \(report.unreachableObjects)")
-            for warning in report.verify.warnings { print("warning \(warning.subject): \(warning.message)") }
-            for problem in report.verify.problems {
-                print("FAIL \(problem.subject)\(problem.layer.map { " layer \($0)" } ?? ""): \(problem.message)")
-            }
-            print(
+            if report.locks.isEmpty { Output.line("locks: none") }
+            Output.line("unreachable objects: \(report.unreachableObjects)")
+            ReportPrinter.print(report.verify)
+            Output.line(
                 "verify: \(report.verify.ok ? "ok" : "\(report.verify.problems.count) problem(s)"), \(report.verify.versionsChecked) versions, \(report.verify.stateCommitsChecked) state commits"
             )
         }
-        if !report.verify.ok { throw ExitCode(PromptRegError.Code.integrity.exitCode) }
-        if !report.ok { throw ExitCode(PromptRegError.Code.conflict.exitCode) }
+        try ReportPrinter.finish(report.verify)
+        if !report.ok { throw ExitCode(ErrorReport.exitCode(.conflict)) }
     }
 }

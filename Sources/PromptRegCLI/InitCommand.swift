@@ -5,22 +5,28 @@ import PromptRegistry
 struct InitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
-        abstract: "Create a registry (a bare git repository).",
+        abstract: "Create a registry (a bare git repository) with the channels canary and prod.",
         discussion: """
-            Creates PATH (default ./.promptreg) as a bare git repository with an empty channel state.
-            Running it on an existing registry changes nothing. A non-empty directory that is not a
-            registry is refused.
+            Creates PATH (default: --registry, else $PROMPTREG_REGISTRY, else ./.promptreg) as a bare git repository with an empty channel state and the channels canary and prod declared. The creation is recorded under the git identity, like every other write. Running it on an existing registry changes nothing. A non-empty directory that is not a registry is refused.
 
-            Example: promptreg init ./.promptreg
+            Examples:
+              promptreg init
+              promptreg init ./team-registry
             """)
 
     @Argument(help: ArgumentHelp("Where to create the registry.", valueName: "path"))
-    var path: String = ".promptreg"
+    var path: String?
 
-    @OptionGroup var actorOptions: ActorOptions
+    @OptionGroup var registryOptions: RegistryOptions
+    @OptionGroup var write: WriteOptions
+
+    func validate() throws {
+        if path != nil, registryOptions.registry != nil { throw ValidationError("give the path or --registry, not both") }
+    }
 
     func run() throws {
-        let registry = try Registry.create(at: path, actor: actorOptions.resolve(for: nil))
-        print("registry ready at \(registry.path)")
+        let target = path ?? registryOptions.explicitPath() ?? ".promptreg"
+        let registry = try Registry.create(at: target, actor: write.actor)
+        Output.line("registry ready at \(registry.path)")
     }
 }

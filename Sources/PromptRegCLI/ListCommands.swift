@@ -2,33 +2,45 @@ import ArgumentParser
 import PromptRegistry
 
 /// `promptreg list`.
-struct ListCommand: ParsableCommand {
+struct ListCommand: RegistryCommand {
     static let configuration = CommandConfiguration(
-        commandName: "list", abstract: "List the bundles: highest version and where each channel points.")
+        commandName: "list", abstract: "List the bundles: highest version and where each channel points.",
+        discussion: """
+            A damaged pointer is reported on standard error and the rest is still listed; the exit code is then 68.
+
+            Example:
+              promptreg list --json
+            """)
 
     @OptionGroup var registryOptions: RegistryOptions
     @OptionGroup var output: OutputOptions
 
-    func run() throws {
-        let bundles = try registryOptions.open().list()
-        if output.json { return try Output.json(bundles) }
-        if bundles.isEmpty { return print("no bundles yet: publish one with 'promptreg publish DIR -m MESSAGE'") }
-        Output.table(
-            ["BUNDLE", "LATEST", "VERSIONS", "CHANNELS"],
-            bundles.map { bundle in
-                [
-                    bundle.name, bundle.latest.description, "\(bundle.versionCount)",
-                    bundle.channels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "),
-                ]
-            })
+    func run(on registry: Registry) throws {
+        let result = try registry.list()
+        if output.json {
+            try Output.json(result)
+        } else if result.items.isEmpty, result.complete {
+            Output.line("no bundles yet: publish one with 'promptreg publish DIR -m MESSAGE'")
+        } else {
+            Output.table(
+                ["BUNDLE", "LATEST", "VERSIONS", "CHANNELS"],
+                result.items.map { bundle in
+                    let channels = bundle.channels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+                    return [bundle.name, bundle.latest.description, "\(bundle.versionCount)", channels.joined(separator: " ")]
+                })
+        }
+        try ReportPrinter.finish(result)
     }
 }
 
 /// `promptreg versions`.
-struct VersionsCommand: ParsableCommand {
+struct VersionsCommand: RegistryCommand {
     static let configuration = CommandConfiguration(
         commandName: "versions", abstract: "List the published versions of one bundle, oldest first.",
-        discussion: "Example: promptreg versions support-agent --json")
+        discussion: """
+            Example:
+              promptreg versions support-agent --json
+            """)
 
     @Argument(help: ArgumentHelp("The bundle.", valueName: "name"))
     var name: String
@@ -36,16 +48,21 @@ struct VersionsCommand: ParsableCommand {
     @OptionGroup var registryOptions: RegistryOptions
     @OptionGroup var output: OutputOptions
 
-    func run() throws {
-        let versions = try registryOptions.open().versions(of: name)
-        if output.json { return try Output.json(versions) }
-        Output.table(
-            ["VERSION", "DIGEST", "PUBLISHED", "BY", "CHANNELS", "MESSAGE"],
-            versions.map { version in
-                [
-                    version.version.description, "sha256:" + version.digest.short, version.time, version.actor,
-                    version.channels.joined(separator: ","), version.message.split(separator: "\n").first.map(String.init) ?? "",
-                ]
-            })
+    func run(on registry: Registry) throws {
+        let result = try registry.versions(of: name)
+        if output.json {
+            try Output.json(result)
+        } else {
+            Output.table(
+                ["VERSION", "DIGEST", "PUBLISHED", "BY", "CHANNELS", "MESSAGE"],
+                result.items.map { version in
+                    [
+                        version.version.description, "sha256:" + version.digest.short, version.time, version.actor,
+                        version.channels.joined(separator: ","),
+                        version.message.split(separator: "\n").first.map(String.init) ?? "",
+                    ]
+                })
+        }
+        try ReportPrinter.finish(result)
     }
 }

@@ -2,24 +2,18 @@ import ArgumentParser
 import PromptRegistry
 
 /// `promptreg promote`.
-struct PromoteCommand: ParsableCommand {
+struct PromoteCommand: RegistryCommand {
     static let configuration = CommandConfiguration(
         commandName: "promote",
         abstract: "Point a channel at a version, or give one channel what another runs.",
         discussion: """
             Two forms:
 
-              promptreg promote NAME@VERSION CHANNEL [--traffic PERCENT]
-                points CHANNEL of one bundle at VERSION (verified first). --traffic (0 to 100,
-                decimals allowed) is the share of subjects that get the canary when they ask for
-                prod; it applies to the canary channel only.
+            promptreg promote NAME@VERSION CHANNEL [--traffic PERCENT] points CHANNEL of one bundle at VERSION (verified first). --traffic (a plain decimal from 0 to 100) is the share of subjects that get the canary when they ask for prod; it applies to the canary channel only.
 
-              promptreg promote FROM TO [NAME...]
-                gives TO the version FROM runs, for every named bundle (all bundles on FROM when
-                none is named), in one atomic state commit. The canary's traffic goes back to 0.
+            promptreg promote FROM TO [NAME...] gives TO the version FROM runs, for every named bundle (all bundles on FROM when none is named), in one atomic state commit. The canary's traffic goes back to 0.
 
-            Every promote is one state commit, recorded with actor, time and message, and can be
-            undone with 'promptreg rollback'.
+            CHANNEL must be declared (canary and prod are; see 'promptreg channel'). Every promote is one state commit, recorded with actor, time and message, and can be undone with 'promptreg rollback'.
 
             Examples:
               promptreg promote support-agent@1.1.0 canary --traffic 5 -m "try the new refund rule"
@@ -35,17 +29,19 @@ struct PromoteCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("With FROM TO: only these bundles.", valueName: "name"))
     var names: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("Canary share of subjects, 0 to 100.", valueName: "percent"))
-    var traffic: Double?
-
-    @Option(name: .shortAndLong, help: "Why (recorded in the audit log).")
-    var message: String?
+    @Option(
+        name: .long, parsing: .unconditional,
+        help: ArgumentHelp("Canary share of subjects: a plain decimal from 0 to 100, e.g. 5 or 12.5.", valueName: "percent"))
+    var traffic: TrafficPercent?
 
     @OptionGroup var registryOptions: RegistryOptions
-    @OptionGroup var actorOptions: ActorOptions
+    @OptionGroup var write: WriteOptions
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
+        if let traffic, !(0...100).contains(traffic.value) {
+            throw ValidationError("--traffic \(traffic.value) is outside 0 to 100")
+        }
         if source.contains("@") {
             if !names.isEmpty { throw ValidationError("bundle names go with 'promote FROM TO', not with NAME@VERSION") }
         } else if traffic != nil {
@@ -53,33 +49,30 @@ struct PromoteCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
-        let registry = try registryOptions.open()
-        let actor = actorOptions.resolve(for: registry)
+    func run(on registry: Registry) throws {
+        let actor = write.actor(for: registry)
         let event: StateEvent
         if source.contains("@") {
             let reference = try BundleReference(parsing: source)
             event = try registry.promote(
-                reference, to: channel, traffic: traffic, message: message ?? "promote \(reference) to \(channel)", actor: actor)
+                reference, to: channel, traffic: traffic?.value, message: write.message(or: "promote \(reference) to \(channel)"),
+                actor: actor)
         } else {
             event = try registry.promote(
-                channel: source, to: channel, bundles: names, message: message ?? "promote \(source) to \(channel)", actor: actor)
+                channel: source, to: channel, bundles: names, message: write.message(or: "promote \(source) to \(channel)"),
+                actor: actor)
         }
         try EventPrinter.print(event, json: output.json)
     }
 }
 
 /// `promptreg rollback`.
-struct RollbackCommand: ParsableCommand {
+struct RollbackCommand: RegistryCommand {
     static let configuration = CommandConfiguration(
         commandName: "rollback",
         abstract: "Undo the most recent change to a channel, for every bundle it moved, in one step.",
         discussion: """
-            Reverts the most recent promote of CHANNEL for every bundle that change touched (or only
-            the NAMEs given), in one atomic state commit: prompt, model, parameters and tools switch
-            back together because the pointer names the whole bundle. Rolling back again walks
-            further back; it never returns to the version just rolled back from. With --to (one
-            bundle), sets exactly that published version.
+            Reverts the most recent promote of CHANNEL for every bundle that change touched (or only the NAMEs given), in one atomic state commit: prompt, model, parameters and tools switch back together because the pointer names the whole bundle. Rolling back again walks further back; it never returns to the version just rolled back from. With --to (one bundle), sets exactly that published version.
 
             Examples:
               promptreg rollback prod -m "refund replies too generous"
@@ -95,23 +88,19 @@ struct RollbackCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Set this version (one bundle only).", valueName: "version"))
     var to: String?
 
-    @Option(name: .shortAndLong, help: "Why (recorded in the audit log).")
-    var message: String?
-
     @OptionGroup var registryOptions: RegistryOptions
-    @OptionGroup var actorOptions: ActorOptions
+    @OptionGroup var write: WriteOptions
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
         if to != nil, names.count != 1 { throw ValidationError("--to needs exactly one bundle name") }
     }
 
-    func run() throws {
+    func run(on registry: Registry) throws {
         let version = try to.map { try SemanticVersion(parsing: $0) }
-        let registry = try registryOptions.open()
         let event = try registry.rollback(
-            channel: channel, bundles: names, to: version, message: message ?? "rollback \(channel)",
-            actor: actorOptions.resolve(for: registry))
+            channel: channel, bundles: names, to: version, message: write.message(or: "rollback \(channel)"),
+            actor: write.actor(for: registry))
         try EventPrinter.print(event, json: output.json)
     }
 }
@@ -120,9 +109,9 @@ struct RollbackCommand: ParsableCommand {
 enum EventPrinter {
     static func print(_ event: StateEvent, json: Bool) throws {
         if json { return try Output.json(event) }
-        Swift.print("\(event.action.rawValue) (seq \(event.seq)):")
+        Output.line("\(event.action.rawValue) (seq \(event.seq)):")
         for change in event.changes {
-            Swift.print(
+            Output.line(
                 "  \(change.bundle) \(change.channel ?? "published"): \(change.from?.description ?? "(none)") -> \(change.to?.description ?? "(none)")"
             )
         }

@@ -4,40 +4,100 @@ import PromptRegistry
 
 /// The `promptreg` command: parses the command line, runs one subcommand and maps failures to exit codes.
 public struct PromptRegCommand: ParsableCommand {
+    /// The version `promptreg --version` prints.
+    static let version = "0.2.0"
+
     public static let configuration = CommandConfiguration(
         commandName: "promptreg",
         abstract: "A prompt and model version registry with rollback, kept in a git repository.",
         discussion: """
-            A bundle (prompt templates + pinned model + sampling parameters + tool definitions) is
-            published under an immutable semantic version. Channels such as canary and prod point at
-            versions; promote and rollback move them in one atomic step, and every move is audited.
+            A bundle (prompt templates + pinned model + sampling parameters + tool definitions) is published under an immutable semantic version. Channels such as canary and prod point at versions; promote and rollback move them in one atomic step, and every move is audited.
 
-            The registry is found through --registry, else $PROMPTREG_REGISTRY, else the nearest
-            .promptreg directory in the current directory or a parent.
+            The registry is found through --registry (before or after the subcommand), else $PROMPTREG_REGISTRY, else the nearest .promptreg directory in the current directory or a parent.
 
-            Exit codes: 0 ok, 64 usage, 65 invalid input, 66 not found, 67 conflict, 68 integrity
-            failure, 70 storage failure.
+            Exit codes: 0 ok, 64 usage, 65 invalid input, 66 not found, 67 conflict, 68 integrity failure, 70 storage failure.
+
+            Examples:
+              promptreg init
+              promptreg publish registry/support-agent -m "first release"
+              promptreg promote support-agent@1.0.0 prod -m "ship it"
+              promptreg --registry ./.promptreg status
             """,
-        version: "0.1.0",
         subcommands: [
             InitCommand.self, PublishCommand.self, ListCommand.self, VersionsCommand.self, ShowCommand.self,
             DiffCommand.self, VerifyCommand.self, PromoteCommand.self, RollbackCommand.self, StatusCommand.self,
-            LogCommand.self, ResolveCommand.self, LockCommand.self, RenderCommand.self, DoctorCommand.self,
+            LogCommand.self, ChannelCommand.self, ResolveCommand.self, LockCommand.self, RenderCommand.self,
+            DoctorCommand.self,
         ])
+
+    @Flag(name: .long, help: "Print the version and exit.")
+    var version = false
 
     public init() {}
 
+    public func run() throws {
+        guard version else { throw CleanExit.helpRequest(self) }
+        print(Self.version)
+    }
+
     /// Runs promptreg with the process arguments and exits.
     public static func runMain() -> Never {
+        let arguments = CommandLineArguments.normalised(Array(CommandLine.arguments.dropFirst()))
+        let json = arguments.contains("--json")
         do {
-            var command = try parseAsRoot()
+            try CommandLineArguments.checkHelpTopic(arguments)
+            var command = try parseAsRoot(arguments)
             try command.run()
             Foundation.exit(0)
         } catch let error as PromptRegError {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            Foundation.exit(error.code.exitCode)
+            Foundation.exit(ErrorReport.report(error, json: json))
         } catch {
+            let code = exitCode(for: error)
+            if json, code.rawValue == 64 {
+                Foundation.exit(ErrorReport.report(PromptRegError(.usage, fullMessage(for: error)), json: true))
+            }
             exit(withError: error)
+        }
+    }
+}
+
+/// Rewriting of the raw command line before it is parsed.
+enum CommandLineArguments {
+    /// Options every command takes, accepted before the subcommand as with git and kubectl.
+    static let globalOptions: Set<String> = ["--registry", "--actor"]
+
+    /// `arguments` with global options given before the subcommand moved after it (before a `--`).
+    static func normalised(_ arguments: [String]) -> [String] {
+        var leading: [String] = []
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            let name = argument.split(separator: "=", maxSplits: 1).first.map(String.init) ?? argument
+            guard globalOptions.contains(name) else { break }
+            leading.append(argument)
+            if !argument.contains("="), index + 1 < arguments.count {
+                leading.append(arguments[index + 1])
+                index += 1
+            }
+            index += 1
+        }
+        guard !leading.isEmpty else { return arguments }
+        var rest = Array(arguments[index...])
+        let insertAt = rest.firstIndex(of: "--") ?? rest.count
+        rest.insert(contentsOf: leading, at: insertAt)
+        return rest
+    }
+
+    /// Refuses `promptreg help TOPIC` for a topic that is not a command (the parser would print
+    /// the root help and succeed).
+    static func checkHelpTopic(_ arguments: [String]) throws {
+        guard arguments.first == "help", arguments.count > 1 else { return }
+        let known = PromptRegCommand.configuration.subcommands.map { $0._commandName }
+        let topic = arguments[1]
+        guard known.contains(topic) else {
+            throw PromptRegError(
+                .usage, "no command named '\(topic)'; commands: \(known.joined(separator: ", "))",
+                fix: "run 'promptreg --help' to see what each command does")
         }
     }
 }

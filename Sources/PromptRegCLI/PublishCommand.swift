@@ -2,20 +2,14 @@ import ArgumentParser
 import PromptRegistry
 
 /// `promptreg publish`.
-struct PublishCommand: ParsableCommand {
+struct PublishCommand: RegistryCommand {
     static let configuration = CommandConfiguration(
         commandName: "publish",
         abstract: "Validate a bundle directory and publish it as a new immutable version.",
         discussion: """
-            Reads DIR/bundle.yaml and the files it names, validates everything, computes the SHA-256
-            digest of each layer and of the bundle, and stores it as NAME@VERSION. A version, once
-            published, never changes.
+            Reads DIR/bundle.yaml and the files it names, validates everything, computes the SHA-256 digest of each layer and of the bundle, and stores it as NAME@VERSION. A version, once published, never changes. Nothing is written when anything is wrong.
 
-            Without --version or --bump, the first version is 1.0.0 and later ones take the smallest
-            bump the change requires: major for a model change, a removed tool, a changed tool input
-            schema, a changed output schema, a removed variable or a new required one; minor for an
-            added tool, a new optional variable or a parameter change; patch for wording. A bump
-            smaller than the change requires is refused with the layers that changed.
+            Without --version or --bump, the first version is 1.0.0 and later ones take the smallest bump the change requires: major for a model change, a removed tool, a changed tool input schema, a changed output schema, a removed variable or a new required one; minor for an added tool, a new optional variable or a parameter change; patch for wording. A bump smaller than the change requires is refused with the layers that changed.
 
             Examples:
               promptreg publish registry/support-agent -m "first release"
@@ -25,14 +19,11 @@ struct PublishCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("The bundle directory (holding bundle.yaml).", valueName: "dir"))
     var directory: String
 
-    @Option(name: .shortAndLong, help: "Why this version exists (recorded in the audit log).")
-    var message: String
+    @Option(name: .customLong("version"), help: ArgumentHelp("Publish exactly this version (MAJOR.MINOR.PATCH).", valueName: "x.y.z"))
+    var exactVersion: String?
 
-    @Option(name: .long, help: ArgumentHelp("Publish exactly this version (MAJOR.MINOR.PATCH).", valueName: "x.y.z"))
-    var version: String?
-
-    @Option(name: .long, help: ArgumentHelp("Raise the highest version by this much.", valueName: "major|minor|patch"))
-    var bump: String?
+    @Option(name: .long, help: ArgumentHelp("Raise the highest version by this much."))
+    var bump: VersionBump?
 
     @Flag(name: .long, help: "Accept a model id that is not pinned to a date or version (recorded with the version).")
     var allowFloatingModel = false
@@ -41,65 +32,28 @@ struct PublishCommand: ParsableCommand {
     var allowSecrets = false
 
     @OptionGroup var registryOptions: RegistryOptions
-    @OptionGroup var actorOptions: ActorOptions
+    @OptionGroup var write: WriteOptions
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
-        if version != nil, bump != nil { throw ValidationError("give --version or --bump, not both") }
-        if let bump, !["major", "minor", "patch"].contains(bump) {
-            throw ValidationError("--bump takes major, minor or patch, not '\(bump)'")
-        }
+        if exactVersion != nil, bump != nil { throw ValidationError("give --version or --bump, not both") }
+        if write.message == nil { throw ValidationError("a publish needs a message: say why with -m \"...\"") }
     }
 
-    func run() throws {
+    func run(on registry: Registry) throws {
         let choice: VersionChoice
-        if let version {
-            choice = .exact(try SemanticVersion(parsing: version))
+        if let exactVersion {
+            choice = .exact(try SemanticVersion(parsing: exactVersion))
         } else if let bump {
-            choice = .bump(bump == "major" ? .major : bump == "minor" ? .minor : .patch)
+            choice = .bump(bump)
         } else {
             choice = .automatic
         }
-        let registry = try registryOptions.open()
         let result = try registry.publish(
-            directory: directory, message: message, version: choice,
+            directory: directory, message: write.message(or: ""), version: choice,
             policy: BundlePolicy(allowFloatingModel: allowFloatingModel, allowSecrets: allowSecrets),
-            actor: actorOptions.resolve(for: registry))
-        if output.json {
-            try Output.json(PublishOutput(result))
-        } else {
-            print("published \(result.name)@\(result.version) \(result.digest)")
-        }
-    }
-}
-
-/// The JSON form of a publish.
-struct PublishOutput: Encodable {
-    let name: String
-    let version: String
-    let digest: String
-    let layers: [String: String]
-    let previous: String?
-    let requiredBump: String
-    let seq: Int64
-    let actor: String
-    let time: String
-
-    init(_ result: PublishResult) {
-        name = result.name
-        version = result.version.description
-        digest = result.digest.description
-        layers = Dictionary(uniqueKeysWithValues: result.layerDigests.map { ($0.key.rawValue, $0.value.description) })
-        previous = result.previous?.description
-        requiredBump = result.requiredBump.description
-        seq = result.event.seq
-        actor = result.event.actor
-        time = result.event.time
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case name, version, digest, layers, previous
-        case requiredBump = "required_bump"
-        case seq, actor, time
+            actor: write.actor(for: registry))
+        if output.json { return try Output.json(result) }
+        Output.line("published \(result.name)@\(result.version) \(result.digest)")
     }
 }

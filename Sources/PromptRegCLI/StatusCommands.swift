@@ -2,35 +2,49 @@ import ArgumentParser
 import PromptRegistry
 
 /// `promptreg status`.
-struct StatusCommand: ParsableCommand {
+struct StatusCommand: RegistryCommand {
     static let configuration = CommandConfiguration(
-        commandName: "status", abstract: "Show what every channel runs: version, digest, traffic, when and by whom.")
+        commandName: "status", abstract: "Show what every channel runs: version, digest, traffic, when and by whom.",
+        discussion: """
+            A damaged pointer is reported on standard error and the rest is still shown; the exit code is then 68.
+
+            Example:
+              promptreg status --json
+            """)
 
     @OptionGroup var registryOptions: RegistryOptions
     @OptionGroup var output: OutputOptions
 
-    func run() throws {
-        let status = try registryOptions.open().status()
-        if output.json { return try Output.json(status) }
-        if status.isEmpty { return print("no channel points anywhere yet: promptreg promote NAME@VERSION CHANNEL") }
-        Output.table(
-            ["BUNDLE", "CHANNEL", "VERSION", "DIGEST", "TRAFFIC", "SET", "BY"],
-            status.map { cell in
-                [
-                    cell.bundle, cell.channel, cell.pointer.version.description, cell.pointer.digest.short,
-                    cell.pointer.traffic.map(PointerTarget.percent) ?? "-",
-                    cell.pointer.time, cell.pointer.actor,
-                ]
-            })
+    func run(on registry: Registry) throws {
+        let status = try registry.status()
+        if output.json {
+            try Output.json(status)
+        } else if status.items.isEmpty, status.complete {
+            Output.line("no channel points anywhere yet: promptreg promote NAME@VERSION CHANNEL -m \"...\"")
+        } else {
+            Output.table(
+                ["BUNDLE", "CHANNEL", "VERSION", "DIGEST", "TRAFFIC", "SET", "BY"],
+                status.items.map { cell in
+                    let pointer = cell.pointer
+                    return [
+                        cell.bundle, cell.channel, pointer.version.description, pointer.digest.short,
+                        pointer.traffic.map(PointerTarget.percent) ?? "-", pointer.time, pointer.actor,
+                    ]
+                })
+        }
+        try ReportPrinter.finish(status)
     }
 }
 
 /// `promptreg log`.
-struct LogCommand: ParsableCommand {
+struct LogCommand: RegistryCommand {
     static let configuration = CommandConfiguration(
         commandName: "log",
         abstract: "Show the audit trail, newest first: publishes, promotes and rollbacks.",
-        discussion: "Example: promptreg log support-agent --channel prod -n 10")
+        discussion: """
+            Example:
+              promptreg log support-agent --channel prod -n 10
+            """)
 
     @Argument(help: ArgumentHelp("Only events touching this bundle.", valueName: "name"))
     var name: String?
@@ -48,14 +62,14 @@ struct LogCommand: ParsableCommand {
         if count < 1 { throw ValidationError("-n must be at least 1") }
     }
 
-    func run() throws {
-        let events = try registryOptions.open().log(bundle: name, channel: channel, limit: count)
+    func run(on registry: Registry) throws {
+        let events = try registry.log(bundle: name, channel: channel, limit: count)
         if output.json { return try Output.json(events) }
         for event in events {
-            print("#\(event.seq) \(event.time) \(event.actor) \(event.action.rawValue): \(event.message)")
+            Output.line("#\(event.seq) \(event.time) \(event.actor) \(event.action.rawValue): \(event.message)")
             for change in event.changes {
                 let target = change.channel ?? "published"
-                print("    \(change.bundle) \(target): \(change.from?.description ?? "(none)") -> \(change.to?.description ?? "(none)")")
+                Output.line("    \(change.bundle) \(target): \(change.from?.description ?? "(none)") -> \(change.to?.description ?? "(none)")")
             }
         }
     }

@@ -22,15 +22,20 @@ public final class Registry: @unchecked Sendable {
     }
 
     /// Creates a registry at `path` with the default channels declared, or opens the one there.
-    /// Refuses a file, and a non-empty directory that is not a registry.
+    /// Refuses a file, and a non-empty directory that is not a registry. The creation is recorded
+    /// under `actor`, or under the git identity (else the OS user) when it is nil.
     @discardableResult
-    public static func create(at path: String, actor: String) throws -> Registry {
+    public static func create(at path: String, actor: String?) throws -> Registry {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
             guard isDirectory.boolValue else {
                 throw PromptRegError(.invalidInput, "\(path) is a file, not a directory", fix: "choose another path")
             }
-            if RegistryStore.isRepository(at: path) { return try openForCreate(at: path, actor: actor) }
+            if RegistryStore.isRepository(at: path) {
+                let registry = try open(at: path)
+                try registry.finishCreate(actor: actor ?? registry.defaultActor())
+                return registry
+            }
             let contents = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
             guard contents.isEmpty else {
                 throw PromptRegError(
@@ -39,25 +44,20 @@ public final class Registry: @unchecked Sendable {
             }
         }
         let registry = Registry(store: try RegistryStore.initialise(at: path))
-        try registry.writeInitialState(actor: actor)
+        try registry.writeInitialState(actor: actor ?? registry.defaultActor())
         return registry
     }
 
-    /// The registry in the existing repository at `path`: finished when an earlier create stopped
-    /// before its first state commit, refused when the repository is something else.
-    private static func openForCreate(at path: String, actor: String) throws -> Registry {
-        let registry = try open(at: path)
-        let refs = try registry.withStore { try $0.references(matching: "refs/*") }
-        if refs.isEmpty {
-            try registry.writeInitialState(actor: actor)
-            return registry
-        }
+    /// For an existing repository: finishes a create that stopped before its first state commit,
+    /// and refuses a repository that is something else.
+    private func finishCreate(actor: String) throws {
+        let refs = try withStore { try $0.references(matching: "refs/*") }
+        if refs.isEmpty { return try writeInitialState(actor: actor) }
         guard refs.contains(where: { $0.name == Layout.stateRef }) else {
             throw PromptRegError(
                 .invalidInput, "\(path) is a git repository but not a promptreg registry",
                 fix: "choose an empty directory or a new path")
         }
-        return registry
     }
 
     /// Turns durable writes (fsync of every object and ref before it is used) on or off for this
@@ -80,6 +80,13 @@ public final class Registry: @unchecked Sendable {
     /// The git identity configured for this registry (or globally), as `Name <email>`, if any.
     public func configuredIdentity() -> String? {
         withStore { $0.configuredIdentity() }
+    }
+
+    /// Who a write is recorded as when the caller names nobody: the git identity, else the OS user.
+    public func defaultActor() -> String {
+        if let identity = configuredIdentity() { return identity }
+        if let user = getpwuid(getuid())?.pointee.pw_name { return String(cString: user) }
+        return ProcessInfo.processInfo.environment["USER"] ?? "unknown"
     }
 
     /// `name@version` as recorded by `record`, verified: from this process's cache of verified

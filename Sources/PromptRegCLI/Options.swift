@@ -2,7 +2,8 @@ import ArgumentParser
 import Foundation
 import PromptRegistry
 
-/// `--registry`: where the registry is, for every command that uses one.
+/// `--registry`: where the registry is, for every command that uses one. Accepted before the
+/// subcommand too (`promptreg --registry R list`), as with git and kubectl.
 struct RegistryOptions: ParsableArguments {
     @Option(
         name: .long,
@@ -12,12 +13,18 @@ struct RegistryOptions: ParsableArguments {
             valueName: "path"))
     var registry: String?
 
-    /// The registry path these options and the environment name.
-    func registryPath() throws -> String {
+    /// The registry path these options or the environment name; nil when neither does.
+    func explicitPath() -> String? {
         if let registry { return registry }
         if let fromEnvironment = ProcessInfo.processInfo.environment["PROMPTREG_REGISTRY"], !fromEnvironment.isEmpty {
             return fromEnvironment
         }
+        return nil
+    }
+
+    /// The registry path: explicit, else the nearest `.promptreg` here or above.
+    func registryPath() throws -> String {
+        if let explicit = explicitPath() { return explicit }
         var directory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).standardizedFileURL
         while true {
             let candidate = directory.appendingPathComponent(".promptreg").path
@@ -31,15 +38,18 @@ struct RegistryOptions: ParsableArguments {
         }
         throw PromptRegError(
             .notFound, "no registry: no --registry, no PROMPTREG_REGISTRY and no .promptreg directory here or above",
-            fix: "create one with 'promptreg init', or pass --registry PATH")
+            fix: "create one, or name an existing one", remedy: .createRegistry(path: nil))
     }
 
     /// Opens the registry.
     func open() throws -> Registry { try Registry.open(at: registryPath()) }
 }
 
-/// `--actor`: who is recorded for a write.
-struct ActorOptions: ParsableArguments {
+/// `--message` and `--actor`: what every write records.
+struct WriteOptions: ParsableArguments {
+    @Option(name: .shortAndLong, help: ArgumentHelp("Why (recorded in the audit log).", valueName: "text"))
+    var message: String?
+
     @Option(
         name: .long,
         help: ArgumentHelp(
@@ -48,44 +58,33 @@ struct ActorOptions: ParsableArguments {
             valueName: "name"))
     var actor: String?
 
-    /// The actor for a write to `registry` (whose git config may name an identity).
-    func resolve(for registry: Registry?) -> String {
+    /// The actor for a write to `registry`: --actor, $PROMPTREG_ACTOR, else the registry's git identity or the OS user.
+    func actor(for registry: Registry) -> String {
         if let actor, !actor.isEmpty { return actor }
         if let fromEnvironment = ProcessInfo.processInfo.environment["PROMPTREG_ACTOR"], !fromEnvironment.isEmpty {
             return fromEnvironment
         }
-        if let identity = registry?.configuredIdentity() { return identity }
-        if let user = getpwuid(getuid())?.pointee.pw_name { return String(cString: user) }
-        return ProcessInfo.processInfo.environment["USER"] ?? "unknown"
+        return registry.defaultActor()
     }
+
+    /// The message given, or `fallback`.
+    func message(or fallback: String) -> String { message ?? fallback }
 }
 
-/// `--json`: machine-readable output.
+/// `--json`: machine-readable output, on standard output and, for errors, on standard error.
 struct OutputOptions: ParsableArguments {
-    @Flag(name: .long, help: "Print JSON instead of text.")
+    @Flag(name: .long, help: "Print JSON instead of text (errors too, on standard error).")
     var json = false
 }
 
-/// Writing results to standard output.
-enum Output {
-    /// Prints `value` as pretty, key-sorted JSON.
-    static func json(_ value: some Encodable) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let data = try encoder.encode(value)
-        FileHandle.standardOutput.write(data)
-        FileHandle.standardOutput.write(Data("\n".utf8))
-    }
+/// A command that works on an opened registry: it gets the registry and never opens one itself.
+protocol RegistryCommand: ParsableCommand {
+    /// Where the registry is.
+    var registryOptions: RegistryOptions { get }
+    /// Runs the command on the opened registry.
+    func run(on registry: Registry) throws
+}
 
-    /// Prints rows as columns padded to their widest cell.
-    static func table(_ header: [String], _ rows: [[String]]) {
-        let all = [header] + rows
-        let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
-        for row in all {
-            let cells = row.enumerated().map { index, cell in
-                index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
-            }
-            print(cells.joined(separator: "  "))
-        }
-    }
+extension RegistryCommand {
+    func run() throws { try run(on: registryOptions.open()) }
 }

@@ -1,0 +1,29 @@
+import ArgumentParser
+import PromptRegistry
+
+extension VersionBump: ExpressibleByArgument {
+    /// `patch`, `minor` or `major`.
+    public init?(argument: String) {
+        guard let bump = [VersionBump.patch, .minor, .major].first(where: { $0.description == argument }) else { return nil }
+        self = bump
+    }
+
+    public static var allValueStrings: [String] { ["patch", "minor", "major"] }
+}
+
+extension ProviderFormat: ExpressibleByArgument {}
+
+extension LayerKind: ExpressibleByArgument {}
+
+/// A canary traffic share as typed: a plain decimal number from 0 to 100 (`5`, `12.5`), never
+/// hexadecimal or an exponent.
+struct TrafficPercent: ExpressibleByArgument {
+    let value: Double
+
+    init?(argument: String) {
+        guard argument.wholeMatch(of: /-?[0-9]{1,3}(\.[0-9]{1,6})?/) != nil, let value = Double(argument) else { return nil }
+        self.value = value
+    }
+
+    static var defaultCompletionKind: CompletionKind { .default }
+}

@@ -1,0 +1,102 @@
+import ArgumentParser
+import Foundation
+import PromptRegistry
+
+/// How the command line reports a library error: its exit code, its remedy as a command line, and
+/// its text or JSON form (`{"error": {"code", "message", "fix", ...}}`).
+enum ErrorReport {
+    /// The process exit code for each kind of failure (README "Exit codes").
+    static func exitCode(_ code: PromptRegError.Code) -> Int32 {
+        switch code {
+        case .usage: 64
+        case .invalidInput: 65
+        case .notFound: 66
+        case .conflict: 67
+        case .integrity: 68
+        default: 70
+        }
+    }
+
+    /// The advice to print: the remedy as a command line, with the library's plain fix when the
+    /// remedy alone would lose its reason.
+    static func fix(_ error: PromptRegError) -> String? {
+        guard let remedy = error.remedy else { return error.fix }
+        let command = commandLine(remedy)
+        guard let fix = error.fix else { return command }
+        return "\(fix): \(command)"
+    }
+
+    /// A remedy as the promptreg command line (or flag) that carries it out.
+    static func commandLine(_ remedy: Remedy) -> String {
+        switch remedy {
+        case .verify: "promptreg verify"
+        case .repairLocks: "promptreg doctor --fix (it removes a lock only when no process holds it)"
+        case .createRegistry(let path):
+            "promptreg init\(path.map { " \($0)" } ?? ""), or pass --registry PATH (or set PROMPTREG_REGISTRY) to use an existing one"
+        case .listBundles: "promptreg list"
+        case .listVersions(let bundle): "promptreg versions \(bundle)"
+        case .showStatus: "promptreg status"
+        case .showLog(let channel): "promptreg log --channel \(channel)"
+        case .promote(let bundle, let channel): "promptreg promote \(bundle ?? "NAME")@VERSION \(channel) -m \"...\""
+        case .rollbackTo(let bundle, let channel): "promptreg rollback \(channel) \(bundle ?? "NAME") --to VERSION -m \"...\""
+        case .writePinFile(let bundles): "promptreg lock \(bundles.isEmpty ? "NAME..." : bundles.joined(separator: " ")) -o FILE"
+        case .chooseVersion(let suggested, let bump):
+            "pass \(suggested.map { "--version \($0)" } ?? "--version X.Y.Z") or \(bump.map { "--bump \($0)" } ?? "--bump patch|minor|major"), or leave both out"
+        case .allowFloatingModel: "--allow-floating-model"
+        case .allowSecrets: "--allow-secrets"
+        case .canaryTraffic: "promptreg promote NAME@VERSION canary --traffic 5 -m \"...\", then promptreg promote canary prod -m \"...\""
+        case .createChannel(let name): "promptreg channel create \(name) -m \"...\""
+        case .giveMessage: "-m \"...\""
+        }
+    }
+
+    /// Writes `error` on standard error (as JSON when `json`) and returns its exit code.
+    static func report(_ error: PromptRegError, json: Bool) -> Int32 {
+        let code = exitCode(error.code)
+        if json {
+            let document = ["error": ErrorDocument(error, fix: fix(error), exitCode: code)]
+            if let data = try? Output.encoder.encode(document) {
+                FileHandle.standardError.write(data + Data("\n".utf8))
+                return code
+            }
+        }
+        var text = "error: \(error.message)"
+        if let fix = fix(error) { text += "\n  fix: \(fix)" }
+        Output.error(text)
+        return code
+    }
+}
+
+/// The JSON form of an error: what an agent or a script acts on.
+struct ErrorDocument: Encodable {
+    let code: String
+    let exitCode: Int32
+    let message: String
+    let fix: String?
+    let bundle: String?
+    let version: String?
+    let channel: String?
+    let layer: String?
+    let file: String?
+    let field: String?
+    let line: Int?
+
+    init(_ error: PromptRegError, fix: String?, exitCode: Int32) {
+        code = error.code.name
+        self.exitCode = exitCode
+        message = error.message
+        self.fix = fix
+        bundle = error.subject.bundle
+        version = error.subject.version
+        channel = error.subject.channel
+        layer = error.subject.layer?.rawValue
+        file = error.subject.file
+        field = error.subject.field
+        line = error.subject.line
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case code, message, fix, bundle, version, channel, layer, file, field, line
+        case exitCode = "exit_code"
+    }
+}
