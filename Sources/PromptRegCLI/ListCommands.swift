@@ -18,7 +18,7 @@ struct ListCommand: RegistryCommand {
     func run(on registry: Registry) throws {
         let result = try registry.list()
         if output.json {
-            try Output.json(result)
+            try Output.json(result.items)
         } else if result.items.isEmpty, result.complete {
             Output.line("no bundles yet: publish one with 'promptreg publish DIR -m MESSAGE'")
         } else {
@@ -29,7 +29,7 @@ struct ListCommand: RegistryCommand {
                     return [bundle.name, bundle.latest.description, "\(bundle.versionCount)", channels.joined(separator: " ")]
                 })
         }
-        try ReportPrinter.finish(result)
+        try ReportPrinter.finish(result, json: output.json)
     }
 }
 
@@ -51,7 +51,7 @@ struct VersionsCommand: RegistryCommand {
     func run(on registry: Registry) throws {
         let result = try registry.versions(of: name)
         if output.json {
-            try Output.json(result)
+            try Output.json(result.items)
         } else {
             Output.table(
                 ["VERSION", "DIGEST", "PUBLISHED", "BY", "CHANNELS", "MESSAGE"],
@@ -63,6 +63,6 @@ struct VersionsCommand: RegistryCommand {
                     ]
                 })
         }
-        try ReportPrinter.finish(result)
+        try ReportPrinter.finish(result, json: output.json)
     }
 }

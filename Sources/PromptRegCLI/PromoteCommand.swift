@@ -39,9 +39,6 @@ struct PromoteCommand: RegistryCommand {
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
-        if let traffic, !(0...100).contains(traffic.value) {
-            throw ValidationError("--traffic \(traffic.value) is outside 0 to 100")
-        }
         if source.contains("@") {
             if !names.isEmpty { throw ValidationError("bundle names go with 'promote FROM TO', not with NAME@VERSION") }
         } else if traffic != nil {

@@ -22,6 +22,8 @@ public struct PromptRegCommand: ParsableCommand {
               promptreg publish registry/support-agent -m "first release"
               promptreg promote support-agent@1.0.0 prod -m "ship it"
               promptreg --registry ./.promptreg status
+
+            promptreg --version prints the version.
             """,
         subcommands: [
             InitCommand.self, PublishCommand.self, ListCommand.self, VersionsCommand.self, ShowCommand.self,
@@ -30,20 +32,16 @@ public struct PromptRegCommand: ParsableCommand {
             DoctorCommand.self,
         ])
 
-    @Flag(name: .long, help: "Print the version and exit.")
-    var version = false
-
     public init() {}
-
-    public func run() throws {
-        guard version else { throw CleanExit.helpRequest(self) }
-        print(Self.version)
-    }
 
     /// Runs promptreg with the process arguments and exits.
     public static func runMain() -> Never {
         let arguments = CommandLineArguments.normalised(Array(CommandLine.arguments.dropFirst()))
         let json = arguments.contains("--json")
+        if arguments == ["--version"] {
+            print(version)
+            Foundation.exit(0)
+        }
         do {
             try CommandLineArguments.checkHelpTopic(arguments)
             var command = try parseAsRoot(arguments)

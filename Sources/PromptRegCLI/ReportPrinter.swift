@@ -4,14 +4,15 @@ import PromptRegistry
 /// The one printer of problem reports: damaged documents of a partial read, and what verify and
 /// doctor found. Sets the exit code the README documents.
 enum ReportPrinter {
-    /// Reports every damaged document on standard error and exits 68 when there was any.
-    static func finish<Item>(_ result: PartialResult<Item>) throws {
+    /// Reports every damaged document of a partial read on standard error (one JSON error listing
+    /// them with `json`) and exits 68 when there was any; the readable part was printed already.
+    static func finish<Item>(_ result: PartialResult<Item>, json: Bool) throws {
         guard !result.complete else { return }
-        for damaged in result.damaged { Output.error("damaged \(damaged.location): \(damaged.message)") }
-        Output.error(
-            "error: \(result.damaged.count) damaged document(s); everything else is shown above\n  fix: restore the registry from a clone or backup; see everything that is damaged: "
-                + ErrorReport.commandLine(.verify))
-        throw ExitCode(ErrorReport.exitCode(.integrity))
+        let summary = "\(result.damaged.count) damaged document(s); everything else was read: "
+            + result.damaged.map { "\($0.location): \($0.message)" }.joined(separator: "; ")
+        let error = PromptRegError(
+            .integrity, summary, fix: "restore the registry from a clone or backup; see everything that is damaged", remedy: .verify)
+        throw ExitCode(ErrorReport.report(error, json: json))
     }
 
     /// Prints verify's warnings and problems as text.

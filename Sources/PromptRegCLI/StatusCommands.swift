@@ -18,7 +18,7 @@ struct StatusCommand: RegistryCommand {
     func run(on registry: Registry) throws {
         let status = try registry.status()
         if output.json {
-            try Output.json(status)
+            try Output.json(status.items)
         } else if status.items.isEmpty, status.complete {
             Output.line("no channel points anywhere yet: promptreg promote NAME@VERSION CHANNEL -m \"...\"")
         } else {
@@ -32,7 +32,7 @@ struct StatusCommand: RegistryCommand {
                     ]
                 })
         }
-        try ReportPrinter.finish(status)
+        try ReportPrinter.finish(status, json: output.json)
     }
 }
 

@@ -30,7 +30,7 @@ struct ConcurrencyTests {
                 ])
             }
             for result in running.map({ $0.finish() }) { #expect(result.status == 0, "\(result.stderr)") }
-            let canary = try test.registry.status().filter { $0.channel == "canary" }
+            let canary = try test.registry.status().items.filter { $0.channel == "canary" }
             #expect(
                 canary.count == 3
                     && canary.allSatisfy { $0.pointer.version.description == version && $0.pointer.traffic == Double(round + 1) })

@@ -112,7 +112,7 @@ struct ReliabilityTests {
                 pointers[key] = change.to
             }
         }
-        for cell in try test.registry.status() {
+        for cell in try test.registry.status().items {
             #expect(pointers["\(cell.bundle)/\(cell.channel)"]?.version == cell.pointer.version)
             #expect(pointers["\(cell.bundle)/\(cell.channel)"]?.digest == cell.pointer.digest)
         }
@@ -138,7 +138,7 @@ struct ReliabilityTests {
             let loser = try #require(results.first { $0.status != 0 })
             #expect(loser.status == 67 && loser.stderr.contains("support-agent@\(version) already exists"), "\(loser.stderr)")
         }
-        #expect(try test.registry.versions(of: "support-agent").count == 6)
+        #expect(try test.registry.versions(of: "support-agent").items.count == 6)
         #expect(try test.registry.verify().ok)
     }
 
@@ -193,7 +193,7 @@ struct ReliabilityTests {
         try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -120)], ofItemAtPath: lock)
         let before = test.fingerprint
         let started = Date()
-        let blocked = try CLI.run(["promote", "support-agent@1.0.0", "staging", "--registry", test.path])
+        let blocked = try CLI.run(["promote", "support-agent@1.0.0", "canary", "--registry", test.path])
         #expect(Date().timeIntervalSince(started) < 2, "the writer did not fail fast")
         #expect(blocked.status == 67)
         #expect(blocked.stderr.contains(lock) && blocked.stderr.contains("promptreg doctor --fix"), "\(blocked.stderr)")
@@ -220,6 +220,6 @@ struct ReliabilityTests {
         #expect(
             fixed.status == 0 && fixed.stdout.contains("refs/promptreg/state.lock") && fixed.stdout.contains("removed"), "\(fixed.stdout)")
         #expect(!FileManager.default.fileExists(atPath: lock))
-        #expect(try CLI.run(["promote", "support-agent@1.0.0", "staging", "--registry", test.path]).status == 0)
+        #expect(try CLI.run(["promote", "support-agent@1.0.0", "canary", "--traffic", "7", "--registry", test.path]).status == 0)
     }
 }

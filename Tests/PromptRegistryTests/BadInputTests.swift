@@ -170,14 +170,14 @@ struct BadInputTests {
             "-----BEGIN RSA PRIVATE KEY-----", "-----BEGIN PRIVATE KEY-----",
         ])
     func secrets(_ secret: String) throws {
-        try expectRefusal(mentions: ["prompts/system.mustache:4", "--allow-secrets"]) { bundle in
+        try expectRefusal(mentions: ["prompts/system.mustache:4", "allow it for this publish"]) { bundle in
             try Fixtures.edit("\(bundle)/prompts/system.mustache", replacing: "\nRules:", with: "\nUse key \(secret) for the API.")
         }
     }
 
     @Test("floating model ids", arguments: ["gpt-4o-latest", "gpt-4o", "claude-sonnet-4-5", "chatgpt-4o-LATEST"])
     func floatingModel(_ id: String) throws {
-        try expectRefusal(mentions: ["bundle.yaml:6", "model.id", "floating", "--allow-floating-model"]) { bundle in
+        try expectRefusal(mentions: ["bundle.yaml:6", "model.id", "floating", "allow a floating model"]) { bundle in
             try Fixtures.edit("\(bundle)/bundle.yaml", replacing: "gpt-4o-2024-08-06", with: id)
         }
     }

@@ -43,7 +43,7 @@ struct ChannelTests {
         // Every layer of every bundle is back, because the pointer names the whole bundle.
         #expect(after.map(\.digest) == before.map(\.digest))
         #expect(after.map(\.layerDigests) == before.map(\.layerDigests))
-        #expect(try registry.status().filter { $0.channel == "prod" }.allSatisfy { $0.pointer.actor == "oncall" })
+        #expect(try registry.status().items.filter { $0.channel == "prod" }.allSatisfy { $0.pointer.actor == "oncall" })
     }
 
     @Test("a second rollback goes further back and never returns to the version rolled back from")
@@ -73,6 +73,7 @@ struct ChannelTests {
         let test = try release()
         defer { test.remove() }
         let registry = test.registry
+        try registry.createChannel("staging", message: "declare", actor: "ops")
         try registry.promote(channel: "prod", to: "staging", message: "copy", actor: "ops")
         let all = try registry.log(limit: 100)
         #expect(all.map(\.seq) == all.map(\.seq).sorted(by: >))
@@ -128,23 +129,23 @@ struct ChannelTests {
             ),
             (.notFound, { try registry.promote(channel: "canary", to: "prod", message: "m", actor: "a") }),
             (.conflict, { try registry.rollback(channel: "canary", message: "m", actor: "a") }),
-            (.conflict, { try registry.rollback(channel: "staging", message: "m", actor: "a") }),
+            (.notFound, { try registry.rollback(channel: "staging", message: "m", actor: "a") }),
             (.notFound, { _ = try registry.resolve(.channel("support-agent", channel: "staging")) }),
             (.notFound, { _ = try registry.resolve(.channel("ghost")) }),
             (
                 .integrity,
                 {
                     _ = try registry.resolve(
-                        .locked(
+                        .pinFile(
                             "support-agent",
-                            LockFile(
+                            PinFile(
                                 channel: "prod",
                                 bundles: [
                                     .init(name: "support-agent", version: SemanticVersion(1, 0, 0), digest: Digest(of: [0]))
                                 ])))
                 }
             ),
-            (.notFound, { _ = try registry.resolve(.locked("support-triage", LockFile(channel: "prod", bundles: []))) }),
+            (.notFound, { _ = try registry.resolve(.pinFile("support-triage", PinFile(channel: "prod", bundles: []))) }),
         ]
         for (index, (code, call)) in cases.enumerated() {
             let before = test.fingerprint
@@ -163,11 +164,12 @@ struct ChannelTests {
         let test = try release()
         defer { test.remove() }
         let registry = test.registry
-        let lock = try registry.lock(names)
+        let lock = try registry.pins(names)
+        try registry.createChannel("previous", message: "declare", actor: "ops")
         try registry.promote(channel: "prod", to: "previous", message: "keep", actor: "ops")
         for name in names {
             try registry.promote(.version(name, SemanticVersion(1, 0, 1)), to: "prod", message: "two", actor: "ops")
-            let locked = try registry.resolve(.locked(name, lock))
+            let locked = try registry.resolve(.pinFile(name, lock))
             #expect(locked.version == SemanticVersion(1, 0, 0))
             #expect(locked.digest == lock.bundles.first { $0.name == name }?.digest)
         }
@@ -219,6 +221,7 @@ struct ChannelTests {
         let test = try release()
         defer { test.remove() }
         let registry = test.registry
+        try registry.createChannel("staging", message: "declare", actor: "ops")
         for round in 0..<105 {
             let version = SemanticVersion(1, 0, round % 2 == 0 ? 1 : 0)
             try registry.promote(.version("support-agent", version), to: "staging", message: "round \(round)", actor: "ops")

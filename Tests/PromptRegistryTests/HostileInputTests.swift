@@ -12,7 +12,7 @@ struct HostileInputTests {
             try body()
             return "accepted"
         } catch let error as PromptRegError {
-            return error.code.rawValue
+            return error.code.name
         } catch {
             return "unexpected \(type(of: error)): \(error)"
         }
@@ -68,7 +68,7 @@ struct HostileInputTests {
         try test.registry.promote(.version("support-agent", SemanticVersion(1, 0, 0)), to: "canary", traffic: 5, message: "m", actor: "a")
         let stored = try test.registry.show(.latest("support-agent"))
         let event = try test.registry.log(limit: 1)[0]
-        let lock = try test.registry.lock(["support-agent"], channel: "canary")
+        let lock = try test.registry.pins(["support-agent"], channel: "canary")
         let encoder = JSONEncoder()
         let documents: [(Data, (Data) throws -> Void)] = [
             (Data(stored.layerDocuments[.prompt]!), { _ = try JSONDecoder().decode(PromptLayer.self, from: $0) }),
@@ -81,7 +81,7 @@ struct HostileInputTests {
                 { data in
                     let path = test.directory.join("fuzz.lock")
                     try data.write(to: URL(fileURLWithPath: path))
-                    _ = try LockFile.read(from: path)
+                    _ = try PinFile.read(from: path)
                 }
             ),
         ]
@@ -124,7 +124,7 @@ struct HostileInputTests {
             _ = try BundleLoader().load(directory: bundle)
             Issue.record("a 44-level tool schema was accepted")
         } catch let error as PromptRegError {
-            #expect(error.message.contains("at most 32"))
+            #expect(error.message.contains("nested too deeply") && error.message.contains("limit is 32"))
         }
     }
 

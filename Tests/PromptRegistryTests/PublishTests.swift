@@ -20,7 +20,7 @@ struct PublishTests {
         #expect(try publish("cooler") == "1.1.0")
         try Fixtures.edit("\(bundle)/bundle.yaml", replacing: "  - tools/issue_refund.json\n", with: "")
         #expect(try publish("no refunds") == "2.0.0")
-        #expect(try registry.registry.versions(of: "support-agent").map(\.version.description) == ["1.0.0", "1.0.1", "1.1.0", "2.0.0"])
+        #expect(try registry.registry.versions(of: "support-agent").items.map(\.version.description) == ["1.0.0", "1.0.1", "1.1.0", "2.0.0"])
     }
 
     @Test("show by name, version and digest returns the same verified bundle")

@@ -32,6 +32,7 @@ struct SchemaTests {
         case ("digests", 5): return "digest-index"
         case ("channels", 6) where parts[2] == "pointers": return "pointer"
         case ("channels", 4) where parts[2] == "undo": return "undo"
+        case ("channels", 3) where parts[2] == "channel.json": return "channel"
         default: return nil
         }
     }
@@ -93,7 +94,7 @@ struct SchemaTests {
             }
             stateCommit = info.parents.first
         }
-        let lock = try registry.lock(Fixtures.exampleNames)
+        let lock = try registry.pins(Fixtures.exampleNames)
         pairs.append(("lock", try save(try JSONEncoder().encode(lock))))
 
         #expect(pairs.count > 200)

@@ -12,7 +12,9 @@ extension Registry {
                     warnings: [])
             }
             var check = RegistryCheck(store: store, snapshot: snapshot)
-            let recordedRefs = try check.versions { name, record in _ = try self.verifiedVersion(name, record) }
+            // Read afresh, not from this process's cache: verify is about what is on disk now.
+            let reader = VersionReader(store: store)
+            let recordedRefs = try check.versions { name, record in _ = try reader.verifiedBundle(name, record) }
             try check.unrecordedVersionRefs(recorded: recordedRefs)
             try check.pointers()
             let stateCommits = check.stateHistory()

@@ -35,11 +35,12 @@ extension Registry {
             subject: .init(bundle: name))
     }
 
-    /// Reads and verifies the version `reference` names.
+    /// Reads the version `reference` names from disk and verifies it now (never from this
+    /// process's cache of verified bundles, unlike `resolve`).
     public func show(_ reference: BundleReference) throws -> StoredBundle {
         try withStore { store in
             let record = try Self.findVersion(reference, in: try StateSnapshot.current(store))
-            return try verifiedVersion(reference.name, record)
+            return try VersionReader(store: store).verifiedBundle(reference.name, record)
         }
     }
 
