@@ -17,8 +17,22 @@ public struct PromptTemplate: Sendable {
             compiled = try MustacheTemplate(string: Self.textPragma + text)
         } catch let error as MustacheTemplate.ParserError {
             throw PromptRegError.invalid(
-                file: file, line: error.context.lineNumber, "Mustache syntax error: \(error.error)",
-                fix: "check that every {{#section}} is closed by {{/section}} and every tag is closed by }}")
+                file: file, line: error.context.lineNumber, "Mustache syntax error: \(Self.explain(error.error))",
+                fix: "check that every {{#section}} is closed by {{/section}} with the same name and every tag is closed by }}")
+        }
+    }
+
+    /// A parser error in words (the library's error names mean nothing to a prompt author).
+    private static func explain(_ error: Swift.Error) -> String {
+        guard let error = error as? MustacheTemplate.Error else { return "the template cannot be parsed" }
+        switch error {
+        case .sectionCloseNameIncorrect: "a section is closed with another name than it was opened with"
+        case .unfinishedName: "a tag is not finished (a name without its closing }})"
+        case .expectedSectionEnd: "a section is opened but never closed"
+        case .invalidSetDelimiter: "a set-delimiter tag is malformed"
+        case .transformAppliedToInheritanceSection, .illegalTokenInsideInheritSection, .textInsideInheritSection:
+            "template inheritance is used in a way Mustache does not allow"
+        case .invalidConfigVariableSyntax, .unrecognisedConfigVariable: "a {{% ...}} pragma is malformed or unknown"
         }
     }
 

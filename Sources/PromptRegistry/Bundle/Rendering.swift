@@ -35,7 +35,8 @@ extension BundleContent {
             }
             guard Self.matches(value, spec.type) else {
                 throw PromptRegError(
-                    .invalidInput, "variable '\(spec.name)' must be \(spec.type.rawValue), got \(value.canonicalString.prefix(60))")
+                    .invalidInput, "variable '\(spec.name)' must be \(spec.type.rawValue), got \(value.canonicalString.prefix(60))",
+                    fix: "pass a \(spec.type.rawValue) for '\(spec.name)'\(spec.description.map { " (\($0))" } ?? "")")
             }
         }
         return try prompt.messages.map { message in

@@ -47,9 +47,11 @@ public struct BundleLoader: Sendable {
 
     /// Loads and validates the bundle in `directory`.
     public func load(directory: String, policy: BundlePolicy = BundlePolicy()) throws -> BundleContent {
-        var files = BundleFiles(directory: directory, limits: limits)
         let manifestFile = "bundle.yaml"
+        try Self.checkIsDirectory(directory, manifestFile: manifestFile)
+        var files = BundleFiles(directory: directory, limits: limits)
         let yaml = try files.text(manifestFile, referencedBy: nil)
+        try Self.checkNoTabIndentation(yaml, file: files.display(manifestFile))
         try checkNesting(yaml, file: files.display(manifestFile))
         let parser: Parser
         let rootNode: Node?
@@ -82,6 +84,7 @@ public struct BundleLoader: Sendable {
         let model = try readModel(top["model"]!, policy: policy)
         let variables = try readVariables(top["variables"])
         let messages = try readMessages(top["messages"]!, variables: variables, files: &files, policy: policy)
+        try Self.checkRequiredVariablesUsed(top["variables"], variables: variables, messages: messages)
         let parameters = try readParameters(top["parameters"]!)
         let tools = try readTools(top["tools"]!, files: &files)
         let output = try top["output"].map { field in
@@ -149,6 +152,11 @@ public struct BundleLoader: Sendable {
             let path = try templateField.string()
             let text = try files.text(path, referencedBy: templateField)
             let display = files.display(path)
+            guard !text.allSatisfy(\.isWhitespace) else {
+                throw PromptRegError.invalid(
+                    file: display, "the template is empty; a provider refuses an empty message",
+                    fix: "write the message, or remove it from 'messages:' in bundle.yaml")
+            }
             if !policy.allowSecrets, let secret = ContentPolicy.findSecrets(in: text).first {
                 throw PromptRegError.invalid(
                     file: display, line: secret.line, "looks like it contains \(secret.kind)",
@@ -221,6 +229,43 @@ public struct BundleLoader: Sendable {
                 file: display, "nested \(value.depth) levels deep; at most \(limits.maxJSONDepth) are allowed")
         }
         return value
+    }
+
+    /// Refuses a path that is a file (often bundle.yaml itself) instead of the bundle directory.
+    private static func checkIsDirectory(_ directory: String, manifestFile: String) throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), !isDirectory.boolValue else { return }
+        let parent = (directory as NSString).deletingLastPathComponent
+        throw PromptRegError.invalid(
+            file: directory, "is a file; publish takes the bundle directory that holds \(manifestFile)",
+            fix: "pass the directory: \(parent.isEmpty ? "." : parent)")
+    }
+
+    /// Refuses tab characters in indentation: YAML forbids them, and the parser's own message never says so.
+    private static func checkNoTabIndentation(_ yaml: String, file: String) throws {
+        for (index, line) in yaml.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            if line.prefix(while: { $0 == " " || $0 == "\t" }).contains("\t") {
+                throw PromptRegError.invalid(
+                    file: file, line: index + 1, "indented with a tab; YAML allows only spaces for indentation",
+                    fix: "replace the tab at the start of the line with spaces (two per level)")
+            }
+        }
+    }
+
+    /// Refuses a required variable that no template uses: a caller would have to pass a value that
+    /// changes nothing, which is almost always a typo in the template or in bundle.yaml.
+    private static func checkRequiredVariablesUsed(_ field: YAMLField?, variables: [VariableSpec], messages: [MessageTemplate]) throws {
+        guard let field else { return }
+        var used = Set<String>()
+        for message in messages {
+            used.formUnion(try PromptTemplate(message.template, file: field.file).referencedNames(declared: variables))
+        }
+        let items = try field.sequence(limit: Int.max)
+        for (index, variable) in variables.enumerated() where variable.required && !used.contains(variable.name) {
+            throw items[index].fail(
+                "required variable '\(variable.name)' is used by no template",
+                fix: "use {{\(variable.name)}} in a template, mark it 'required: false', or remove it")
+        }
     }
 
     /// Refuses YAML nested deeper than `limits.maxYAMLDepth` before it is parsed, so a hostile

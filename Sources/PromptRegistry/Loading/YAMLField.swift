@@ -51,13 +51,13 @@ struct YAMLField {
     func mapping(required: [String], optional: [String] = []) throws -> [String: YAMLField] {
         try checkPlain()
         guard case .mapping(let mapping) = node else {
-            throw fail("expected a mapping (key: value lines), found \(kindName)")
+            throw fail("expected a mapping (key: value lines), found \(kindName)", fix: "write key: value lines indented under this key (see README \"Bundle format\")")
         }
         var members: [String: YAMLField] = [:]
         for (keyNode, value) in mapping {
             let keyField = YAMLField(node: keyNode, file: file, path: path)
             try keyField.checkPlain()
-            guard case .scalar(let key) = keyNode else { throw keyField.fail("keys must be plain strings") }
+            guard case .scalar(let key) = keyNode else { throw keyField.fail("keys must be plain strings", fix: "use a plain word as the key, e.g. name or model") }
             let childPath = path.isEmpty ? key.string : "\(path).\(key.string)"
             guard required.contains(key.string) || optional.contains(key.string) else {
                 throw YAMLField(node: keyNode, file: file, path: childPath).fail(
@@ -65,7 +65,7 @@ struct YAMLField {
                     fix: "allowed keys here: \((required + optional).joined(separator: ", "))")
             }
             guard members[key.string] == nil else {
-                throw YAMLField(node: keyNode, file: file, path: childPath).fail("duplicate key '\(key.string)'")
+                throw YAMLField(node: keyNode, file: file, path: childPath).fail("duplicate key '\(Names.printable(key.string))'", fix: "keep one of them")
             }
             members[key.string] = YAMLField(node: value, file: file, path: childPath)
         }
@@ -79,10 +79,10 @@ struct YAMLField {
     func sequence(limit: Int) throws -> [YAMLField] {
         try checkPlain()
         guard case .sequence(let sequence) = node else {
-            throw fail("expected a list (lines starting with '- '), found \(kindName)")
+            throw fail("expected a list (lines starting with '- '), found \(kindName)", fix: "write each item on its own line starting with '- '")
         }
         guard sequence.count <= limit else {
-            throw fail("has \(sequence.count) items; at most \(limit) are allowed")
+            throw fail("has \(sequence.count) items; at most \(limit) are allowed", fix: "keep at most \(limit)")
         }
         return sequence.enumerated().map { YAMLField(node: $1, file: file, path: "\(path)[\($0)]") }
     }
@@ -90,15 +90,21 @@ struct YAMLField {
     /// A non-empty string scalar.
     func string() throws -> String {
         let scalar = try plainScalar()
-        guard tagName != .null, !scalar.string.isEmpty else { throw fail("must not be empty") }
+        guard tagName != .null, !scalar.string.isEmpty else { throw fail("must not be empty", fix: "give a value") }
         return scalar.string
     }
 
     /// An integer within `range`.
     func integer(in range: ClosedRange<Int64>) throws -> Int64 {
         let scalar = try plainScalar()
-        guard tagName == .int, let value = node.int.map(Int64.init) else { throw fail("'\(scalar.string)' is not an integer") }
-        guard range.contains(value) else { throw fail("\(value) is out of range \(range.lowerBound)...\(range.upperBound)") }
+        guard tagName == .int, let value = node.int.map(Int64.init) else {
+            throw fail("'\(Names.printable(scalar.string))' is not an integer", fix: "write a whole number without quotes")
+        }
+        guard range.contains(value) else {
+            throw fail(
+                "\(value) is out of range \(range.lowerBound)...\(range.upperBound)",
+                fix: "use a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
         return value
     }
 
@@ -106,22 +112,28 @@ struct YAMLField {
     func number(in range: ClosedRange<Double>) throws -> Double {
         let scalar = try plainScalar()
         guard tagName == .int || tagName == .float, let value = node.float, value.isFinite else {
-            throw fail("'\(scalar.string)' is not a number")
+            throw fail("'\(Names.printable(scalar.string))' is not a number", fix: "write a number without quotes, e.g. 0.2")
         }
-        guard range.contains(value) else { throw fail("\(value) is out of range \(range.lowerBound)...\(range.upperBound)") }
+        guard range.contains(value) else {
+            throw fail(
+                "\(value) is out of range \(range.lowerBound)...\(range.upperBound)",
+                fix: "use a number from \(range.lowerBound) to \(range.upperBound)")
+        }
         return value
     }
 
     /// A boolean (`true` or `false`).
     func boolean() throws -> Bool {
         let scalar = try plainScalar()
-        guard tagName == .bool, let value = node.bool else { throw fail("'\(scalar.string)' is not true or false") }
+        guard tagName == .bool, let value = node.bool else {
+            throw fail("'\(Names.printable(scalar.string))' is not true or false", fix: "write true or false without quotes")
+        }
         return value
     }
 
     private func plainScalar() throws -> Node.Scalar {
         try checkPlain()
-        guard case .scalar(let scalar) = node else { throw fail("expected a single value, found \(kindName)") }
+        guard case .scalar(let scalar) = node else { throw fail("expected a single value, found \(kindName)", fix: "give one value here, not a list or a mapping") }
         return scalar
     }
 
