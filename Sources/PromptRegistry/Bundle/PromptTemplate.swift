@@ -25,7 +25,7 @@ public struct PromptTemplate: Sendable {
     /// A parser error in words (the library's error names mean nothing to a prompt author).
     private static func explain(_ error: Swift.Error) -> String {
         guard let error = error as? MustacheTemplate.Error else { return "the template cannot be parsed" }
-        switch error {
+        return switch error {
         case .sectionCloseNameIncorrect: "a section is closed with another name than it was opened with"
         case .unfinishedName: "a tag is not finished (a name without its closing }})"
         case .expectedSectionEnd: "a section is opened but never closed"
