@@ -9,7 +9,8 @@ bin="$(swift build --show-bin-path)/promptreg"
 work=".build/demo"
 rm -rf "$work" && mkdir -p "$work"
 export PROMPTREG_REGISTRY="$work/registry" PROMPTREG_ACTOR="demo <demo@example.com>"
-run() { printf '\n$ promptreg %s\n' "$*"; "$bin" "$@"; }
+# Echoes each command quoted as a shell would need it (printf %q), so it can be pasted back.
+run() { printf '\n$ promptreg'; printf ' %q' "$@"; printf '\n'; "$bin" "$@"; }
 
 run init "$PROMPTREG_REGISTRY"
 for bundle in support-triage support-agent reply-verifier; do
@@ -35,7 +36,7 @@ run rollback prod -m "replies too terse: back to 1.0.0"
 run resolve support-agent
 run log -n 4
 run verify
-printf '\n$ git --git-dir=%s fsck\n' "$PROMPTREG_REGISTRY"
+printf '\n$ git --git-dir=%q fsck\n' "$PROMPTREG_REGISTRY"
 git --git-dir="$PROMPTREG_REGISTRY" fsck 2>&1 | grep -v '^notice' || true
 echo
 echo "demo complete: registry left at $PROMPTREG_REGISTRY"
