@@ -4,8 +4,8 @@ import PromptRegistry
 extension VersionBump: ExpressibleByArgument {
     /// `patch`, `minor` or `major`.
     public init?(argument: String) {
-        guard let bump = [VersionBump.patch, .minor, .major].first(where: { $0.description == argument }) else { return nil }
-        self = bump
+        guard argument != "none" else { return nil }
+        self.init(rawValue: argument)
     }
 
     public static var allValueStrings: [String] { ["patch", "minor", "major"] }

@@ -1,7 +1,7 @@
 import Crypto
 
 /// A SHA-256 content digest, written `sha256:<64 lowercase hex digits>`.
-public struct Digest: Hashable, Sendable, Comparable, CustomStringConvertible, Codable {
+public struct Digest: Hashable, Sendable, Comparable, TextCodable {
     /// The 64 lowercase hexadecimal digits.
     public let hex: String
 
@@ -27,17 +27,7 @@ public struct Digest: Hashable, Sendable, Comparable, CustomStringConvertible, C
 
     public static func < (lhs: Digest, rhs: Digest) -> Bool { lhs.hex < rhs.hex }
 
-    public init(from decoder: Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        guard let digest = Digest(parsing: text) else {
-            throw DecodingError.dataCorrupted(
-                .init(codingPath: decoder.codingPath, debugDescription: "'\(text)' is not a sha256:<hex> digest"))
-        }
-        self = digest
-    }
+    public init?(text: String) { self.init(parsing: text) }
 
-    public func encode(to encoder: Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
-    }
+    public static let textForm = "a sha256:<64 lowercase hex digits> digest"
 }

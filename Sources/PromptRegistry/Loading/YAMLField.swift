@@ -100,12 +100,7 @@ struct YAMLField {
         guard tagName == .int, let value = node.int.map(Int64.init) else {
             throw fail("'\(Names.printable(scalar.string))' is not an integer", fix: "write a whole number without quotes")
         }
-        guard range.contains(value) else {
-            throw fail(
-                "\(value) is out of range \(range.lowerBound)...\(range.upperBound)",
-                fix: "use a whole number from \(range.lowerBound) to \(range.upperBound)")
-        }
-        return value
+        return try checked(value, in: range, kind: "a whole number")
     }
 
     /// A number within `range`.
@@ -114,10 +109,15 @@ struct YAMLField {
         guard tagName == .int || tagName == .float, let value = node.float, value.isFinite else {
             throw fail("'\(Names.printable(scalar.string))' is not a number", fix: "write a number without quotes, e.g. 0.2")
         }
+        return try checked(value, in: range, kind: "a number")
+    }
+
+    /// `value` when `range` holds it; else an error naming the range.
+    private func checked<T: Comparable>(_ value: T, in range: ClosedRange<T>, kind: String) throws -> T {
         guard range.contains(value) else {
             throw fail(
                 "\(value) is out of range \(range.lowerBound)...\(range.upperBound)",
-                fix: "use a number from \(range.lowerBound) to \(range.upperBound)")
+                fix: "use \(kind) from \(range.lowerBound) to \(range.upperBound)")
         }
         return value
     }

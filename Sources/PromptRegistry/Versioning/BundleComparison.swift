@@ -69,9 +69,8 @@ private struct ChangeCollector {
 
     /// Removing a variable, adding a required one, or changing a type is breaking; an optional one is a feature.
     mutating func compareVariables(_ old: [VariableSpec], _ new: [VariableSpec]) {
-        let oldVariables = Dictionary(old.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        let newVariables = Dictionary(new.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        for name in Set(oldVariables.keys).union(newVariables.keys).sorted() {
+        let (oldVariables, newVariables, names) = Self.byName(old, new, \.name)
+        for name in names {
             let field = "variables.\(name)"
             switch (oldVariables[name], newVariables[name]) {
             case (let before?, nil):
@@ -135,9 +134,8 @@ private struct ChangeCollector {
 
     /// A tool removed or its input schema changed is breaking; a tool added is a feature.
     mutating func compareTools(_ old: [ToolDefinition], _ new: [ToolDefinition]) {
-        let oldTools = Dictionary(old.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        let newTools = Dictionary(new.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        for name in Set(oldTools.keys).union(newTools.keys).sorted() {
+        let (oldTools, newTools, names) = Self.byName(old, new, \.name)
+        for name in names {
             let field = "tools.\(name)"
             switch (oldTools[name], newTools[name]) {
             case (_?, nil): add(.tools, field, "removed", nil, nil, .major)
@@ -157,6 +155,13 @@ private struct ChangeCollector {
         if old.map(\.name) != new.map(\.name), Set(oldTools.keys) == Set(newTools.keys) {
             add(.tools, "tools", "reordered", nil, nil, .patch)
         }
+    }
+
+    /// Both lists keyed by name (the first of duplicate names wins), and every name of either, sorted.
+    private static func byName<T>(_ old: [T], _ new: [T], _ name: (T) -> String) -> ([String: T], [String: T], [String]) {
+        let oldByName = Dictionary(old.map { (name($0), $0) }, uniquingKeysWith: { first, _ in first })
+        let newByName = Dictionary(new.map { (name($0), $0) }, uniquingKeysWith: { first, _ in first })
+        return (oldByName, newByName, Set(oldByName.keys).union(newByName.keys).sorted())
     }
 
     /// Any change of the output schema is breaking.

@@ -1,6 +1,6 @@
 /// A semantic version `MAJOR.MINOR.PATCH[-PRERELEASE]` (semver.org 2.0.0, without build metadata),
 /// ordered by semver precedence.
-public struct SemanticVersion: Hashable, Sendable, Comparable, CustomStringConvertible, Codable {
+public struct SemanticVersion: Hashable, Sendable, Comparable, TextCodable {
     /// Breaking changes.
     public let major: Int
     /// New capability.
@@ -101,14 +101,12 @@ public struct SemanticVersion: Hashable, Sendable, Comparable, CustomStringConve
         return lhs.prerelease.count < rhs.prerelease.count
     }
 
-    public init(from decoder: Decoder) throws {
-        self = try SemanticVersion(parsing: try decoder.singleValueContainer().decode(String.self))
+    public init?(text: String) {
+        guard let version = try? SemanticVersion(parsing: text) else { return nil }
+        self = version
     }
 
-    public func encode(to encoder: Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
-    }
+    public static let textForm = "a semantic version MAJOR.MINOR.PATCH"
 
     private static func isDigit(_ byte: UInt8) -> Bool { (48...57).contains(byte) }
     private static func isAlphanumeric(_ byte: UInt8) -> Bool {
