@@ -78,15 +78,15 @@ public struct BundleLoader: Sendable {
         let top = try root.mapping(
             required: ["name", "description", "model", "messages", "parameters", "tools"],
             optional: ["variables", "output"])
-        let name = try top["name"]!.string()
+        let name = try top.required("name").string()
         try Names.checkBundle(name, file: root.file, field: "name")
-        let description = try top["description"]!.string()
-        let model = try readModel(top["model"]!, policy: policy)
+        let description = try top.required("description").string()
+        let model = try readModel(try top.required("model"), policy: policy)
         let variables = try readVariables(top["variables"])
-        let messages = try readMessages(top["messages"]!, variables: variables, files: &files, policy: policy)
+        let messages = try readMessages(try top.required("messages"), variables: variables, files: &files, policy: policy)
         try Self.checkRequiredVariablesUsed(top["variables"], variables: variables, messages: messages)
-        let parameters = try readParameters(top["parameters"]!)
-        let tools = try readTools(top["tools"]!, files: &files)
+        let parameters = try readParameters(try top.required("parameters"))
+        let tools = try readTools(try top.required("tools"), files: &files)
         let output = try top["output"].map { field in
             OutputLayer(schema: try readJSONObject(path: try field.string(), referencedBy: field, files: &files))
         }
@@ -97,8 +97,8 @@ public struct BundleLoader: Sendable {
 
     private func readModel(_ field: YAMLField, policy: BundlePolicy) throws -> ModelLayer {
         let members = try field.mapping(required: ["provider", "id"])
-        let provider = try members["provider"]!.string()
-        let idField = members["id"]!
+        let provider = try members.required("provider").string()
+        let idField = try members.required("id")
         let id = try idField.string()
         if !policy.allowFloatingModel, let reason = ContentPolicy.floatingReason(modelID: id) {
             throw idField.fail(
@@ -115,7 +115,7 @@ public struct BundleLoader: Sendable {
         var seen = Set<String>()
         return try field.sequence(limit: limits.maxVariables).map { item in
             let members = try item.mapping(required: ["name", "type"], optional: ["required", "description"])
-            let nameField = members["name"]!
+            let nameField = try members.required("name")
             let name = try nameField.string()
             guard name.wholeMatch(of: /[A-Za-z_][A-Za-z0-9_]{0,63}/) != nil else {
                 throw nameField.fail(
@@ -123,7 +123,7 @@ public struct BundleLoader: Sendable {
                     fix: "use letters, digits and '_', starting with a letter or '_'")
             }
             guard seen.insert(name).inserted else { throw nameField.fail("variable '\(name)' is declared twice") }
-            let typeField = members["type"]!
+            let typeField = try members.required("type")
             guard let kind = VariableSpec.Kind(rawValue: try typeField.string()) else {
                 throw typeField.fail(
                     "unknown variable type",
@@ -143,12 +143,12 @@ public struct BundleLoader: Sendable {
         let declared = Set(variables.map(\.name))
         return try items.map { item in
             let members = try item.mapping(required: ["role", "template"])
-            let roleField = members["role"]!
+            let roleField = try members.required("role")
             let role = try roleField.string()
             guard ["system", "user", "assistant"].contains(role) else {
                 throw roleField.fail("unknown role '\(Names.printable(role))'", fix: "use system, user or assistant")
             }
-            let templateField = members["template"]!
+            let templateField = try members.required("template")
             let path = try templateField.string()
             let text = try files.text(path, referencedBy: templateField)
             let display = files.display(path)

@@ -48,7 +48,7 @@ struct YAMLField {
 
     /// The members of a mapping; refuses keys not in `required` or `optional`, missing required keys
     /// and duplicate keys.
-    func mapping(required: [String], optional: [String] = []) throws -> [String: YAMLField] {
+    func mapping(required: [String], optional: [String] = []) throws -> YAMLMapping {
         try checkPlain()
         guard case .mapping(let mapping) = node else {
             throw fail("expected a mapping (key: value lines), found \(kindName)", fix: "write key: value lines indented under this key (see README \"Bundle format\")")
@@ -69,10 +69,13 @@ struct YAMLField {
             }
             members[key.string] = YAMLField(node: value, file: file, path: childPath)
         }
-        for key in required where members[key] == nil {
-            throw fail("missing required key '\(key)'", fix: "add '\(key):' here (see README \"Bundle format\")")
-        }
-        return members
+        for key in required where members[key] == nil { throw missing(key) }
+        return YAMLMapping(owner: self, members: members)
+    }
+
+    /// The error for a required key absent from this mapping.
+    func missing(_ key: String) -> PromptRegError {
+        fail("missing required key '\(key)'", fix: "add '\(key):' here (see README \"Bundle format\")")
     }
 
     /// The items of a sequence, at most `limit`.
@@ -146,5 +149,20 @@ struct YAMLField {
         case .sequence: "a list"
         case .alias: "an alias"
         }
+    }
+}
+
+/// The members of a YAML mapping whose keys were checked against the allowed ones.
+struct YAMLMapping {
+    let owner: YAMLField
+    let members: [String: YAMLField]
+
+    /// The member `key`, if present.
+    subscript(key: String) -> YAMLField? { members[key] }
+
+    /// The member `key`, which `mapping(required:)` already checked is present.
+    func required(_ key: String) throws -> YAMLField {
+        guard let member = members[key] else { throw owner.missing(key) }
+        return member
     }
 }
