@@ -1,9 +1,9 @@
 import CLibGit2
 
 /// An error reported by libgit2, read on the failing thread right after the failing call.
-public struct GitError: Error, CustomStringConvertible, Sendable {
+package struct GitError: Error, CustomStringConvertible, Sendable {
     /// What went wrong, in the terms callers act on.
-    public enum Code: Sendable, Equatable {
+    package enum Code: Sendable, Equatable {
         /// The object or reference does not exist.
         case notFound
         /// A reference that must not exist already exists.
@@ -14,27 +14,29 @@ public struct GitError: Error, CustomStringConvertible, Sendable {
         case locked
         /// Stored data could not be read back as written (corrupt or truncated object).
         case corrupt
-        /// Any other libgit2 failure.
+        /// Any other libgit2 failure, with libgit2's return code.
         case other(Int32)
     }
 
     /// The classified failure.
-    public let code: Code
+    package let code: Code
     /// libgit2's own message, or ours when libgit2 gave none.
-    public let message: String
+    package let message: String
     /// The operation that failed, e.g. `read blob 3f2a...`.
-    public let operation: String
+    package let operation: String
 
     /// Creates an error for `operation` with `code` and `message`.
-    public init(code: Code, message: String, operation: String) {
+    package init(code: Code, message: String, operation: String) {
         self.code = code
         self.message = message
         self.operation = operation
     }
 
-    public var description: String { "\(operation): \(message)" }
+    /// `operation: message`.
+    package var description: String { "\(operation): \(message)" }
 
-    /// Builds the error for a failed libgit2 call that returned `result`.
+    /// Builds the error for a libgit2 call that just returned `result` on this thread, then clears
+    /// libgit2's per-thread error so a later failure that sets none cannot report this one's message.
     static func last(_ result: Int32, _ operation: String) -> GitError {
         var message = "libgit2 error \(result)"
         var errorClass: Int32 = 0
@@ -42,6 +44,7 @@ public struct GitError: Error, CustomStringConvertible, Sendable {
             message = String(cString: text)
             errorClass = last.pointee.klass
         }
+        git_error_clear()
         let code: Code
         switch result {
         case GIT_ENOTFOUND.rawValue: code = .notFound

@@ -1,7 +1,7 @@
 import CLibGit2
 
 /// What a reference must hold for a compare-and-swap update to go ahead.
-public enum ReferenceExpectation: Sendable, Equatable {
+package enum ReferenceExpectation: Sendable, Equatable {
     /// The reference must not exist (create-only).
     case absent
     /// The reference must point at this object.
@@ -10,7 +10,7 @@ public enum ReferenceExpectation: Sendable, Equatable {
 
 extension GitRepository {
     /// The object a direct reference points at; nil when it does not exist.
-    public func referenceTarget(_ name: String) throws -> ObjectID? {
+    package func referenceTarget(_ name: String) throws -> ObjectID? {
         var oid = git_oid()
         let result = git_reference_name_to_id(&oid, handle, name)
         if result == GIT_ENOTFOUND.rawValue { return nil }
@@ -20,43 +20,58 @@ extension GitRepository {
 
     /// Points `name` at `target` if and only if it currently matches `expected` (atomic under the ref's lock).
     ///
-    /// Throws `GitError` with code `.exists` or `.modified` when the expectation does not hold,
-    /// and `.locked` when another writer holds the reference's lock file.
-    public func updateReference(
+    /// Throws `GitError` with code `.exists` or `.modified` when the expectation does not hold
+    /// (`.modified` also when `.pointsAt` finds no reference at all), and `.locked` when another
+    /// writer holds the reference's lock file.
+    package func updateReference(
         _ name: String, to target: ObjectID, expecting expected: ReferenceExpectation, logMessage: String
     ) throws {
         var newID = target.oid
-        var reference: OpaquePointer?
         switch expected {
         case .absent:
-            try check(
-                git_reference_create(&reference, handle, name, &newID, 0, logMessage),
-                "create reference \(name)")
+            try withGitObject(
+                "create reference \(name)",
+                make: { git_reference_create(&$0, handle, name, &newID, 0, logMessage) },
+                free: git_reference_free
+            ) { _ in }
         case .pointsAt(let current):
             var currentID = current.oid
-            try check(
-                git_reference_create_matching(&reference, handle, name, &newID, 1, &currentID, logMessage),
-                "update reference \(name)")
+            let operation = "update reference \(name)"
+            do {
+                try withGitObject(
+                    operation,
+                    make: { git_reference_create_matching(&$0, handle, name, &newID, 1, &currentID, logMessage) },
+                    free: git_reference_free
+                ) { _ in }
+            } catch let error as GitError where error.code == .notFound {
+                // libgit2 says "not found" when the reference is gone: for the caller, a lost race like any other.
+                throw GitError(
+                    code: .modified, message: "expected \(current.hex), but the reference does not exist",
+                    operation: operation)
+            }
         }
-        git_reference_free(reference)
     }
 
     /// Every direct reference whose name matches the glob `pattern` (e.g. `refs/tags/*`), with its target.
-    public func references(matching pattern: String) throws -> [(name: String, target: ObjectID)] {
-        var iterator: OpaquePointer?
-        try check(git_reference_iterator_glob_new(&iterator, handle, pattern), "list references \(pattern)")
-        defer { git_reference_iterator_free(iterator) }
-        var found: [(name: String, target: ObjectID)] = []
-        var reference: OpaquePointer?
-        while true {
-            let result = git_reference_next(&reference, iterator)
-            if result == GIT_ITEROVER.rawValue { break }
-            try check(result, "list references \(pattern)")
-            defer { git_reference_free(reference) }
-            if let target = git_reference_target(reference) {
-                found.append((String(cString: git_reference_name(reference)), ObjectID(target.pointee)))
+    package func references(matching pattern: String) throws -> [(name: String, target: ObjectID)] {
+        let operation = "list references \(pattern)"
+        return try withGitObject(
+            operation, make: { git_reference_iterator_glob_new(&$0, handle, pattern) },
+            free: git_reference_iterator_free
+        ) { iterator in
+            var found: [(name: String, target: ObjectID)] = []
+            while let next = try withNextGitObject(
+                operation, next: { git_reference_next(&$0, iterator) }, free: git_reference_free,
+                { reference in
+                    // Symbolic references have no target of their own and are skipped.
+                    git_reference_target(reference).map {
+                        (name: String(cString: git_reference_name(reference)), target: ObjectID($0.pointee))
+                    }
+                })
+            {
+                if let next { found.append(next) }
             }
+            return found
         }
-        return found
     }
 }

@@ -9,13 +9,14 @@ private let libgit2Initialised: Void = {
     _ = promptreg_git_enable_strict_hash_verification(1)
 }()
 
-/// An open git repository. It owns its libgit2 handle and every C pointer made from it.
+/// An open git repository. It owns its libgit2 handle for its whole life; every other libgit2
+/// object is made, lent and freed inside one call (`withGitObject`).
 ///
 /// Not thread-safe (libgit2 objects are not): callers serialise access to one instance.
-public final class GitRepository {
+package final class GitRepository {
     let handle: OpaquePointer
     /// The repository's git directory.
-    public let path: String
+    package let path: String
 
     private init(handle: OpaquePointer) {
         self.handle = handle
@@ -26,51 +27,52 @@ public final class GitRepository {
     deinit { git_repository_free(handle) }
 
     /// Opens the bare or non-bare repository whose git directory is exactly `path`.
-    public static func open(at path: String) throws -> GitRepository {
-        _ = libgit2Initialised
-        var handle: OpaquePointer?
-        try check(
-            git_repository_open_ext(&handle, path, UInt32(GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue), nil),
-            "open repository \(path)")
-        return GitRepository(handle: handle!)
+    package static func open(at path: String) throws -> GitRepository {
+        try adopt("open repository \(path)") {
+            git_repository_open_ext(&$0, path, UInt32(GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue), nil)
+        }
     }
 
     /// Creates a bare repository at `path` (or opens the one already there).
-    public static func initBare(at path: String) throws -> GitRepository {
-        _ = libgit2Initialised
-        var handle: OpaquePointer?
-        try check(git_repository_init(&handle, path, 1), "create repository \(path)")
-        return GitRepository(handle: handle!)
+    package static func initBare(at path: String) throws -> GitRepository {
+        try adopt("create repository \(path)") { git_repository_init(&$0, path, 1) }
     }
 
     /// True when `path` is the git directory of a repository.
-    public static func isRepository(at path: String) -> Bool {
-        _ = libgit2Initialised
-        var handle: OpaquePointer?
-        let result = git_repository_open_ext(&handle, path, UInt32(GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue), nil)
-        if let handle { git_repository_free(handle) }
-        return result == 0
+    package static func isRepository(at path: String) -> Bool {
+        (try? open(at: path)) != nil
     }
 
     /// Turns fsync of objects and refs on or off for the whole process (on by default).
-    public static func setFsync(_ enabled: Bool) {
+    package static func setFsync(_ enabled: Bool) {
         _ = libgit2Initialised
         _ = promptreg_git_enable_fsync(enabled ? 1 : 0)
     }
 
     /// Sets a string value in the repository's own config file.
-    public func setConfig(_ key: String, to value: String) throws {
-        var config: OpaquePointer?
-        try check(git_repository_config(&config, handle), "open config")
-        defer { git_config_free(config) }
-        try check(git_config_set_string(config, key, value), "set config \(key)")
+    package func setConfig(_ key: String, to value: String) throws {
+        try withGitObject("open config", make: { git_repository_config(&$0, handle) }, free: git_config_free) {
+            try check(git_config_set_string($0, key, value), "set config \(key)")
+        }
     }
 
     /// The committer identity git would use here (`user.name` and `user.email`), if one is configured.
-    public func configuredIdentity() -> (name: String, email: String)? {
-        var signature: UnsafeMutablePointer<git_signature>?
-        guard git_signature_default(&signature, handle) == 0, let signature else { return nil }
-        defer { git_signature_free(signature) }
-        return (String(cString: signature.pointee.name), String(cString: signature.pointee.email))
+    package func configuredIdentity() -> (name: String, email: String)? {
+        try? withGitObject(
+            "read configured identity", make: { git_signature_default(&$0, handle) }, free: git_signature_free
+        ) { signature in
+            (String(cString: signature.pointee.name), String(cString: signature.pointee.email))
+        }
+    }
+
+    /// Wraps the repository handle that `make` opens; the new instance frees it on deinit.
+    private static func adopt(_ operation: String, _ make: (inout OpaquePointer?) -> Int32) throws -> GitRepository {
+        _ = libgit2Initialised
+        var handle: OpaquePointer?
+        try check(make(&handle), operation)
+        guard let handle else {
+            throw GitError(code: .other(0), message: "libgit2 returned no repository", operation: operation)
+        }
+        return GitRepository(handle: handle)
     }
 }
