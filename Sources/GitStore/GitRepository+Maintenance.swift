@@ -58,7 +58,12 @@ extension GitRepository {
     package func reachableObjects() throws -> Set<ObjectID> {
         try withGitObject("start history walk", make: { git_revwalk_new(&$0, handle) }, free: git_revwalk_free) {
             walk in
-            try check(git_revwalk_push_glob(walk, "refs/*"), "walk all references")
+            // Each target pushed on its own: a glob push fails on the first loose ref whose name
+            // git would not accept, and a damaged repository must still be walkable.
+            for reference in try references(matching: "refs/*") {
+                var target = reference.target.oid
+                try check(git_revwalk_push(walk, &target), "walk from \(reference.name)")
+            }
             var reachable = Set<ObjectID>()
             var oid = git_oid()
             while true {

@@ -61,13 +61,15 @@ private struct RegistryCheck {
         return recorded
     }
 
-    /// Version refs the state does not record: a publish that stopped before its state commit.
+    /// Version refs the state does not record: a publish that stopped before its state commit, or
+    /// a ref promptreg never wrote (its name is no valid bundle name and version).
     mutating func unrecordedVersionRefs(recorded: Set<String>) throws {
         for (refName, _) in try store.references(matching: Layout.allVersionRefs) where !recorded.contains(refName) {
-            warnings.append(
-                .init(
-                    subject: Names.printable(refName), layer: nil,
-                    message: "version ref is not recorded in the state (a publish was interrupted); publishing the same content again finishes it"))
+            let message =
+                Layout.parseVersionRef(refName) == nil
+                ? "is not a valid version ref (no valid bundle name and version); promptreg ignores it: remove it with 'git update-ref -d'"
+                : "version ref is not recorded in the state (a publish was interrupted); publishing the same content again finishes it"
+            warnings.append(.init(subject: Names.printable(refName), layer: nil, message: message))
         }
     }
 

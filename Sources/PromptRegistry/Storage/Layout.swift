@@ -8,6 +8,16 @@ enum Layout {
     static func versionRef(_ name: String, _ version: SemanticVersion) -> String {
         "refs/promptreg/versions/\(name)/\(version)"
     }
+    /// The bundle name and version a version ref names; nil when it names no valid pair.
+    static func parseVersionRef(_ ref: String) -> (name: String, version: SemanticVersion)? {
+        let prefix = "refs/promptreg/versions/"
+        guard ref.hasPrefix(prefix) else { return nil }
+        let parts = ref.dropFirst(prefix.count).split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 2, (try? Names.checkBundle(parts[0])) != nil, let version = SemanticVersion(text: parts[1]) else {
+            return nil
+        }
+        return (parts[0], version)
+    }
     /// The glob of every version ref.
     static let allVersionRefs = "refs/promptreg/versions/*"
 
