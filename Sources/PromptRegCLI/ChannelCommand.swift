@@ -23,7 +23,7 @@ struct ChannelCreateCommand: RegistryCommand {
         commandName: "create", abstract: "Declare a channel (one audited state commit).",
         discussion: """
             Example:
-              promptreg channel create staging --description "pre-production soak" -m "add staging"
+              promptreg channel create staging --description "soak" -m "add staging"
             """)
 
     @Argument(help: ArgumentHelp("The channel name (lowercase letters, digits, '-').", valueName: "name"))

@@ -16,7 +16,7 @@ struct PromoteCommand: RegistryCommand {
             CHANNEL must be declared (canary and prod are; see 'promptreg channel'). Every promote is one state commit, recorded with actor, time and message, and can be undone with 'promptreg rollback'.
 
             Examples:
-              promptreg promote support-agent@1.1.0 canary --traffic 5 -m "try the new refund rule"
+              promptreg promote support-agent@1.1.0 canary --traffic 5 -m "try it"
               promptreg promote canary prod -m "release 2026.11"
             """)
 

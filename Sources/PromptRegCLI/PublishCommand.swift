@@ -13,7 +13,7 @@ struct PublishCommand: RegistryCommand {
 
             Examples:
               promptreg publish registry/support-agent -m "first release"
-              promptreg publish registry/support-agent -m "tighter refund policy" --bump minor
+              promptreg publish registry/support-agent -m "stricter refunds" --bump minor
             """)
 
     @Argument(help: ArgumentHelp("The bundle directory (holding bundle.yaml).", valueName: "dir"))
