@@ -15,10 +15,10 @@ extension Registry {
             // Read afresh, not from this process's cache: verify is about what is on disk now.
             let reader = VersionReader(store: store)
             let recordedRefs = try check.versions { name, record in _ = try reader.verifiedBundle(name, record) }
-            try check.unrecordedVersionRefs(recorded: recordedRefs)
             try check.pointers()
             let stateCommits = check.stateHistory()
             check.stateReflog()
+            try check.unrecordedVersionRefs(recorded: recordedRefs)
             return VerifyReport(
                 versionsChecked: check.versionsChecked, stateCommitsChecked: stateCommits, problems: check.problems,
                 warnings: check.warnings)
@@ -33,6 +33,9 @@ private struct RegistryCheck {
     var problems: [VerifyReport.Problem] = []
     var warnings: [VerifyReport.Problem] = []
     var versionsChecked = 0
+    /// Set when the state is found to have gone backwards: unrecorded version refs are then
+    /// evidence of the lost state, not interrupted publishes.
+    var wentBackwards = false
 
     init(store: RegistryStore, snapshot: StateSnapshot) {
         self.store = store
@@ -66,9 +69,13 @@ private struct RegistryCheck {
     mutating func unrecordedVersionRefs(recorded: Set<String>) throws {
         for (refName, _) in try store.references(matching: Layout.allVersionRefs) where !recorded.contains(refName) {
             let message =
-                Layout.parseVersionRef(refName) == nil
-                ? "is not a valid version ref (no valid bundle name and version); promptreg ignores it: remove it with 'git update-ref -d'"
-                : "version ref is not recorded in the state (a publish was interrupted); publishing the same content again finishes it"
+                if Layout.parseVersionRef(refName) == nil {
+                    "is not a valid version ref (no valid bundle name and version); promptreg ignores it: remove it with 'git update-ref -d'"
+                } else if wentBackwards {
+                    "version ref is not recorded in the state, which went backwards (see above): the state that recorded it was lost; restore the state before publishing again"
+                } else {
+                    "version ref is not recorded in the state (a publish was interrupted); publishing the same content again finishes it, other content skips past it"
+                }
             warnings.append(.init(subject: Names.printable(refName), layer: nil, message: message))
         }
     }
@@ -130,18 +137,31 @@ private struct RegistryCheck {
         return count
     }
 
-    /// Every recorded move of the state ref went from a commit to its child: the history was only
-    /// ever extended, never rewound or replaced.
+    /// Every recorded move of the state ref went forward (to a descendant: a fast-forward of
+    /// several commits by a fetch or a push is fine), and the ref still holds the value of its
+    /// newest recorded move. A ref that differs, or a history of moves that is missing while the
+    /// state has moved, means the state may have gone backwards outside promptreg.
     mutating func stateReflog() {
         let moves = (try? store.moves(of: Layout.stateRef)) ?? []
         for move in moves {
             guard let old = move.old else { continue }
-            let parents = (try? store.commit(move.new).parents) ?? []
-            if parents != [old] {
+            if (try? store.isDescendant(move.new, of: old)) != true {
+                wentBackwards = true
                 problem(
                     "state",
-                    "the state ref was moved from \(old.short) to \(move.new.short), which is not its child: the history was rewritten or rewound")
+                    "the state went backwards: the state ref was moved from \(old.short) to \(move.new.short), which does not descend from it (the history was rewound or replaced)")
             }
+        }
+        if let newest = moves.last, newest.new != snapshot.commit {
+            wentBackwards = true
+            problem(
+                "state",
+                "the state went backwards or was replaced outside promptreg: the state ref holds \(snapshot.commit.short), but its last recorded move was to \(newest.new.short)")
+        } else if moves.isEmpty, let seq = try? snapshot.event().seq, seq > 0 {
+            warnings.append(
+                .init(
+                    subject: "state", layer: nil,
+                    message: "the state ref has no recorded moves (a copy made by stock git, or an expired reflog), so verify cannot tell whether it went backwards; pin a minimum with the accepted-state mark"))
         }
     }
 }

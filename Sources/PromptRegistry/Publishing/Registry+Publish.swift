@@ -138,7 +138,28 @@ extension Registry {
         if published.contains(version) {
             throw Self.versionExists(name, version, digest: try snapshot.versionRecord(name, version)?.digest)
         }
+        if choice != .exact(version) {
+            version = try Self.skipUnrecorded(name, from: version, step: choice.step(required), digest: sealed.digest, in: snapshot)
+        }
         return VersionPlan(version: version, previous: previous, previousCommit: previousCommit, requiredBump: required)
+    }
+
+    /// The first version from `candidate` on (raising by `step`) that no unrecorded version ref of
+    /// other content holds. An unrecorded ref is left by a publish that stopped before its state
+    /// commit (here or on a remote): one of the same content is finished by this publish, one of
+    /// other content is skipped past, so it never blocks later publishes.
+    private static func skipUnrecorded(
+        _ name: String, from candidate: SemanticVersion, step: VersionBump, digest: Digest, in snapshot: StateSnapshot
+    ) throws -> SemanticVersion {
+        var version = candidate
+        let reader = VersionReader(store: snapshot.store)
+        for _ in 0..<maxStateAttempts {
+            guard let orphan = try snapshot.store.target(of: Layout.versionRef(name, version)) else { return version }
+            let record = VersionRecord(version: version, digest: digest, commit: orphan.hex, seq: 0, time: "", actor: "")
+            if reader.publishRecord(record)?.digest == digest { return version }
+            version = version.bumped(step)
+        }
+        return version
     }
 
     /// Refuses `version` when it is a smaller bump from `previous` than the changes require.
@@ -204,5 +225,14 @@ extension Registry {
             .conflict, "\(name)@\(version) already exists\(digest.map { " (\($0))" } ?? ""); published versions never change",
             fix: "publish a new version, or let promptreg choose the version", remedy: .chooseVersion(suggested: nil, bump: nil),
             subject: .init(bundle: name, version: version.description))
+    }
+}
+
+extension VersionChoice {
+    /// How far to move past a version number that is taken: the bump asked for, else the bump
+    /// the change requires (at least a patch).
+    func step(_ required: VersionBump) -> VersionBump {
+        if case .bump(let bump) = self { return bump }
+        return max(required, .patch)
     }
 }

@@ -162,3 +162,10 @@ final class RegistryStore {
         return GitSignature(name: actor, email: "\(local)@promptreg.invalid", time: time)
     }
 }
+
+extension RegistryStore {
+    /// True when `commit` is `ancestor` or descends from it.
+    func isDescendant(_ commit: CommitID, of ancestor: CommitID) throws -> Bool {
+        try translatingGitErrors { try repository.isDescendant(commit.object, of: ancestor.object) }
+    }
+}
