@@ -56,7 +56,7 @@ enum ErrorReport {
         if json {
             let document = ["error": ErrorDocument(error, fix: fix(error), exitCode: code)]
             if let data = try? Output.encoder.encode(document) {
-                FileHandle.standardError.write(data + Data("\n".utf8))
+                Output.rawError(String(decoding: data, as: UTF8.self) + "\n")
                 return code
             }
         }

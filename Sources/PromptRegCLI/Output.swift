@@ -13,12 +13,12 @@ enum Output {
 
     /// Prints `value` as JSON on standard output.
     static func json(_ value: some Encodable) throws {
-        FileHandle.standardOutput.write(try encoder.encode(value) + Data("\n".utf8))
+        write(String(decoding: try encoder.encode(value), as: UTF8.self) + "\n", to: stdout)
     }
 
     /// Prints a line of text on standard output, escaped for the terminal.
     static func line(_ text: String) {
-        print(Terminal.escape(text))
+        write(Terminal.escape(text) + "\n", to: stdout)
     }
 
     /// Prints rows as columns padded to their widest cell, every cell escaped.
@@ -29,13 +29,31 @@ enum Output {
             let cells = row.enumerated().map { index, cell in
                 index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
             }
-            print(cells.joined(separator: "  "))
+            write(cells.joined(separator: "  ") + "\n", to: stdout)
         }
     }
 
     /// Writes `text` and a newline to standard error, escaped for the terminal.
     static func error(_ text: String) {
-        FileHandle.standardError.write(Data((Terminal.escape(text) + "\n").utf8))
+        write(Terminal.escape(text) + "\n", to: stderr)
+    }
+
+    /// Writes raw `text` to standard error (JSON errors).
+    static func rawError(_ text: String) {
+        write(text, to: stderr)
+    }
+
+    /// Writes through C's buffered streams, whose error flag `flushFailed` reads at exit: a
+    /// failed write (a full disk, a file size limit) must never trap nor pass for success.
+    private static func write(_ text: String, to stream: UnsafeMutablePointer<FILE>) {
+        _ = text.withCString { fputs($0, stream) }
+    }
+
+    /// Flushes standard output and error; true when any write to either failed.
+    static func flushFailed() -> Bool {
+        let outFailed = fflush(stdout) != 0 || ferror(stdout) != 0
+        let errFailed = fflush(stderr) != 0 || ferror(stderr) != 0
+        return outFailed || errFailed
     }
 }
 

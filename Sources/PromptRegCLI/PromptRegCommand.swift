@@ -39,16 +39,16 @@ public struct PromptRegCommand: ParsableCommand {
         let arguments = CommandLineArguments.normalised(Array(CommandLine.arguments.dropFirst()))
         let json = arguments.contains("--json")
         if arguments == ["--version"] {
-            print(version)
-            Foundation.exit(0)
+            Output.line(version)
+            finish(0)
         }
         do {
             try CommandLineArguments.checkHelpTopic(arguments)
             var command = try parseAsRoot(arguments)
             try command.run()
-            Foundation.exit(0)
+            finish(0)
         } catch let error as PromptRegError {
-            Foundation.exit(ErrorReport.report(error, json: json))
+            finish(ErrorReport.report(error, json: json))
         } catch {
             let code = exitCode(for: error)
             if json, code.rawValue == 64 {
@@ -56,6 +56,18 @@ public struct PromptRegCommand: ParsableCommand {
             }
             exit(withError: error)
         }
+    }
+}
+
+extension PromptRegCommand {
+    /// Exits with `status`, or with 70 (storage) when standard output or error could not be
+    /// written: output that did not arrive is never reported as success.
+    static func finish(_ status: Int32) -> Never {
+        if Output.flushFailed() {
+            Output.error("error: cannot write standard output or error (a full disk, or a file size limit)")
+            Foundation.exit(status == 0 ? ErrorReport.exitCode(.storage) : status)
+        }
+        Foundation.exit(status)
     }
 }
 

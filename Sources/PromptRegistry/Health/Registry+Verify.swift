@@ -4,14 +4,16 @@ extension Registry {
     public func verify() throws -> VerifyReport {
         try withStore { store in
             let snapshot: StateSnapshot
+            let mark: AcceptedState?
             do {
+                mark = try store.acceptedState()
                 snapshot = try StateSnapshot.current(store)
             } catch let error as PromptRegError {
                 return VerifyReport(
                     versionsChecked: 0, stateCommitsChecked: 0, problems: [.init(subject: "state", layer: nil, message: error.message)],
                     warnings: [])
             }
-            var check = RegistryCheck(store: store, snapshot: snapshot)
+            var check = RegistryCheck(store: store, snapshot: snapshot, mark: mark)
             // Read afresh, not from this process's cache: verify is about what is on disk now.
             let reader = VersionReader(store: store)
             let recordedRefs = try check.versions { name, record in _ = try reader.verifiedBundle(name, record) }
@@ -30,6 +32,8 @@ extension Registry {
 private struct RegistryCheck {
     let store: RegistryStore
     let snapshot: StateSnapshot
+    /// The accepted-state mark, read before the state.
+    let mark: AcceptedState?
     var problems: [VerifyReport.Problem] = []
     var warnings: [VerifyReport.Problem] = []
     var versionsChecked = 0
@@ -37,9 +41,10 @@ private struct RegistryCheck {
     /// evidence of the lost state, not interrupted publishes.
     var wentBackwards = false
 
-    init(store: RegistryStore, snapshot: StateSnapshot) {
+    init(store: RegistryStore, snapshot: StateSnapshot, mark: AcceptedState?) {
         self.store = store
         self.snapshot = snapshot
+        self.mark = mark
     }
 
     private mutating func problem(_ subject: String, _ message: String, layer: LayerKind? = nil) {
@@ -152,6 +157,16 @@ private struct RegistryCheck {
                     "the state went backwards: the state ref was moved from \(old.short) to \(move.new.short), which does not descend from it (the history was rewound or replaced)")
             }
         }
+        if let seq = try? snapshot.event().seq {
+            do {
+                _ = try store.checkAccepted(snapshot.commit, seq: seq, against: mark)
+            } catch let error as PromptRegError {
+                wentBackwards = true
+                problem("state", error.message)
+            } catch {
+                problem("state", "\(error)")
+            }
+        }
         if let newest = moves.last, newest.new != snapshot.commit {
             wentBackwards = true
             problem(
@@ -161,7 +176,7 @@ private struct RegistryCheck {
             warnings.append(
                 .init(
                     subject: "state", layer: nil,
-                    message: "the state ref has no recorded moves (a copy made by stock git, or an expired reflog), so verify cannot tell whether it went backwards; pin a minimum with the accepted-state mark"))
+                    message: "the state ref has no recorded moves (a copy made by stock git, or an expired reflog), so verify cannot tell whether it went backwards; the accepted-state mark (promptreg-accepted-state.json) guards it from now on"))
         }
     }
 }

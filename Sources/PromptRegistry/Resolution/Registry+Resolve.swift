@@ -17,11 +17,15 @@ extension Registry {
         try withStore { store in
             // The state commit id names the whole state, so an answer given at this commit is
             // still the answer: a repeated resolve costs one ref read until a channel moves.
+            let mark = try store.acceptedState()
             let head = try StateSnapshot.currentCommit(store)
             let cached = requests.compactMap { cachedResolution($0, at: head) }
             if cached.count == requests.count { return cached }
             let snapshot = try StateSnapshot.at(head, store)
             let seq = try snapshot.checkedSeq()
+            // Never backwards: refuse a state older than the accepted one; remember a newer one
+            // (best effort: an agent may read a registry it cannot write).
+            if try store.checkAccepted(head, seq: seq, against: mark) { try? store.accept(head, seq: seq) }
             return try requests.map { request in
                 let resolved = try resolve(request, in: snapshot, seq: seq)
                 cacheResolution(resolved, for: request, at: head)

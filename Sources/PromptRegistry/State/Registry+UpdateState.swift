@@ -14,13 +14,16 @@ extension Registry {
             for attempt in 0..<Self.maxStateAttempts {
                 if attempt > 0 { Self.backoff(attempt) }
                 try GitLockFiles.refuseStale(reference: Layout.stateRef, in: store.path)
+                let mark = try store.acceptedState()
                 let snapshot = try StateSnapshot.current(store)
-                let stamp = StateStamp(seq: try snapshot.event().seq + 1, time: Timestamp.string(Date()), actor: actor)
+                let currentSeq = try snapshot.event().seq
+                _ = try store.checkAccepted(snapshot.commit, seq: currentSeq, against: mark)
+                let stamp = StateStamp(seq: currentSeq + 1, time: Timestamp.string(Date()), actor: actor)
                 let update = try intent(snapshot, stamp)
                 let event = StateEvent(
                     seq: stamp.seq, time: stamp.time, actor: actor, action: update.action, message: update.message,
                     changes: update.changes)
-                switch try store.commitState(event, files: update.files, on: snapshot) {
+                switch try store.commitState(event, files: update.files, on: snapshot).0 {
                 case .moved: return event
                 case .lostRace: lockedLastTime = false
                 case .locked: lockedLastTime = true

@@ -1,0 +1,86 @@
+import Foundation
+
+/// The highest state this registry has ever accepted (its sequence number and commit), kept in a
+/// small file beside the refs (`promptreg-accepted-state.json` in the registry directory). Every
+/// read and write refuses a state older than it or not descending from it, so a registry cannot
+/// be silently rewound or forked back (TUF's rollback and freeze protection). Written
+/// atomically: a temporary file, fsync'd, renamed over the old one.
+struct AcceptedState: Codable, Equatable, Sendable {
+    /// Format tag.
+    var format = "promptreg.accepted-state/v1"
+    /// The state sequence number.
+    var seq: Int64
+    /// The state commit.
+    var commit: String
+
+    static let fileName = "promptreg-accepted-state.json"
+
+    init(seq: Int64, commit: CommitID) {
+        self.seq = seq
+        self.commit = commit.hex
+    }
+
+    /// The mark of the registry at `directory`; nil when none was written yet.
+    static func read(in directory: String) throws -> AcceptedState? {
+        let path = "\(directory)/\(fileName)"
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        let mark = try CanonicalJSON.decode(AcceptedState.self, from: data, file: path, code: .integrity)
+        guard mark.seq >= 0, CommitID(hex: mark.commit) != nil else {
+            throw PromptRegError(
+                .integrity, "\(path): not a valid accepted-state mark", fix: "restore it, or remove it to trust the current state",
+                subject: .init(file: path))
+        }
+        return mark
+    }
+
+    /// Writes this mark for the registry at `directory`, atomically and durably.
+    func write(in directory: String) throws {
+        let path = "\(directory)/\(Self.fileName)"
+        let temporary = "\(path).\(getpid()).tmp"
+        let data = Data(CanonicalJSON.bytes(of: self))
+        let written = FileManager.default.createFile(atPath: temporary, contents: data)
+        let descriptor = open(temporary, O_RDONLY)
+        defer { if descriptor >= 0 { close(descriptor) } }
+        guard written, descriptor >= 0, fsync(descriptor) == 0, rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw PromptRegError(
+                .storage, "\(path): cannot record the accepted state (\(reason))",
+                fix: "check the disk (space, permissions) and run the command again")
+        }
+        let directoryDescriptor = open(directory, O_RDONLY)
+        if directoryDescriptor >= 0 {
+            fsync(directoryDescriptor)
+            close(directoryDescriptor)
+        }
+    }
+}
+
+extension RegistryStore {
+    /// The accepted-state mark. Read it BEFORE reading the state ref: a writer moves the ref first
+    /// and the mark after, so a state read after the mark is never older than the mark unless
+    /// the state really went backwards.
+    func acceptedState() throws -> AcceptedState? { try AcceptedState.read(in: path) }
+
+    /// Throws unless the state at `commit` (sequence `seq`) is the accepted one (`mark`, read
+    /// before the state) or moves forward from it; returns true when it is newer than the mark
+    /// (so the caller records it).
+    func checkAccepted(_ commit: CommitID, seq: Int64, against mark: AcceptedState?) throws -> Bool {
+        guard let mark, let accepted = CommitID(hex: mark.commit) else { return true }
+        if accepted == commit { return false }
+        let forward = try seq > mark.seq && isDescendant(commit, of: accepted)
+        guard forward else {
+            throw PromptRegError(
+                .integrity,
+                "the state went backwards: the registry holds state \(seq) (\(commit.short)), but it already accepted state \(mark.seq) (\(accepted.short)), which the current state does not descend from",
+                fix: "do not trust this copy; restore the state ref to \(accepted.short) or a state that descends from it (from a clone or the reflog)",
+                remedy: .verify)
+        }
+        return true
+    }
+
+    /// Records the state at `commit` as the highest accepted.
+    func accept(_ commit: CommitID, seq: Int64) throws {
+        try AcceptedState(seq: seq, commit: commit).write(in: path)
+    }
+}
