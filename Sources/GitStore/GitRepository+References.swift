@@ -52,6 +52,11 @@ extension GitRepository {
         }
     }
 
+    /// Deletes the reference `name` and its reflog. Throws `.notFound` when there is no such reference.
+    package func deleteReference(_ name: String) throws {
+        try withReference(name) { try check(git_reference_delete($0), "delete reference \(name)") }
+    }
+
     /// Every direct reference whose name matches the glob `pattern` (e.g. `refs/tags/*`), with its target.
     package func references(matching pattern: String) throws -> [(name: String, target: ObjectID)] {
         let operation = "list references \(pattern)"
