@@ -67,11 +67,12 @@ extension GitRepository {
             var found: [(name: String, target: ObjectID)] = []
             while let next = try withNextGitObject(
                 operation, next: { git_reference_next(&$0, iterator) }, free: git_reference_free,
-                { reference in
+                { reference -> (name: String, target: ObjectID)? in
                     // Symbolic references have no target of their own and are skipped.
-                    git_reference_target(reference).map {
-                        (name: String(cString: git_reference_name(reference)), target: ObjectID($0.pointee))
+                    guard let target = git_reference_target(reference), let name = git_reference_name(reference) else {
+                        return nil
                     }
+                    return (name: String(cString: name), target: ObjectID(target.pointee))
                 })
             {
                 if let next { found.append(next) }

@@ -22,11 +22,11 @@ final class RemotePair {
 
     deinit { try? FileManager.default.removeItem(atPath: base) }
 
-    /// Installs an executable `pre-receive` hook in the upstream that prints `reason` and refuses every push.
-    func refuseEveryPush(reason: String) throws {
-        let hook = "\(upstream.path)/hooks/pre-receive"
+    /// Installs the executable shell script `body` as the upstream's hook `name`.
+    func installHook(_ name: String, _ body: String) throws {
+        let hook = "\(upstream.path)/hooks/\(name)"
         try FileManager.default.createDirectory(atPath: "\(upstream.path)/hooks", withIntermediateDirectories: true)
-        try "#!/bin/sh\necho '\(reason)' >&2\nexit 1\n".write(toFile: hook, atomically: true, encoding: .utf8)
+        try "#!/bin/sh\n\(body)\n".write(toFile: hook, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: hook)
     }
 }
@@ -182,7 +182,7 @@ final class RemotePair {
         let url = daemon.url("upstream.git")
         let state = try pair.upstream.commit(["state": "1"])
         try pair.upstream.repository.updateReference("refs/promptreg/state", to: state, expecting: .absent, logMessage: "u")
-        try pair.refuseEveryPush(reason: "promptreg: the state is frozen by policy")
+        try pair.installHook("pre-receive", "echo 'promptreg: the state is frozen by policy' >&2\nexit 1")
 
         let next = try pair.local.commit(["state": "2"], parents: [])
         let error = gitError {
@@ -194,6 +194,53 @@ final class RemotePair {
         #expect(error?.message.contains("refs/promptreg/state refused: pre-receive hook declined") == true, "\(String(describing: error))")
         #expect(error?.message.contains("promptreg: the state is frozen by policy") == true, "\(String(describing: error))")
         #expect(try pair.upstream.repository.referenceTarget("refs/promptreg/state") == state)
+    }
+
+    @Test func aRefusalOfOneReferenceLeavesTheOthersAccepted() throws {
+        let pair = try RemotePair()
+        let daemon = try GitDaemon(basePath: pair.base)
+        // The `update` hook runs once per reference: refuse only the state.
+        try pair.installHook(
+            "update", "if [ \"$1\" = refs/promptreg/state ]; then echo \"no moves of $1 today\" >&2; exit 1; fi")
+        let version = try pair.local.commit(["bundle": "v1"])
+        let state = try pair.local.commit(["state": "1"])
+        let error = gitError {
+            try pair.local.repository.push(
+                remote: daemon.url("upstream.git"),
+                updates: [
+                    PushUpdate(source: .object(version), destination: "refs/promptreg/versions/a/1.0.0", expectation: .absent),
+                    PushUpdate(source: .object(state), destination: "refs/promptreg/state", expectation: .absent),
+                ])
+        }
+        #expect(error?.code == .rejected)
+        #expect(error?.message.contains("refs/promptreg/state refused: hook declined") == true, "\(String(describing: error))")
+        #expect(error?.message.contains("no moves of refs/promptreg/state today") == true, "\(String(describing: error))")
+        #expect(error?.message.contains("versions") == false, "\(String(describing: error))")
+        #expect(try pair.upstream.repository.referenceTarget("refs/promptreg/versions/a/1.0.0") == version)
+        #expect(try pair.upstream.repository.referenceTarget("refs/promptreg/state") == nil)
+    }
+
+    @Test func theServerRechecksTheOldValueWhenItWritesTheReference() throws {
+        let pair = try RemotePair()
+        let daemon = try GitDaemon(basePath: pair.base)
+        let base = try pair.upstream.commit(["state": "base"])
+        let theirs = try pair.upstream.commit(["state": "theirs"], parents: [base])
+        try pair.upstream.repository.updateReference("refs/promptreg/state", to: base, expecting: .absent, logMessage: "u")
+        // Another writer wins the race after the advertisement and before the update: the hook moves
+        // the reference (outside the push's quarantine, where git forbids reference updates).
+        try pair.installHook(
+            "pre-receive",
+            "cat >/dev/null\nunset GIT_QUARANTINE_PATH GIT_OBJECT_DIRECTORY GIT_ALTERNATE_OBJECT_DIRECTORIES\n"
+                + "git update-ref refs/promptreg/state \(theirs.hex)")
+        let ours = try pair.local.commit(["state": "ours"])
+        let error = gitError {
+            try pair.local.repository.push(
+                remote: daemon.url("upstream.git"),
+                updates: [PushUpdate(source: .object(ours), destination: "refs/promptreg/state", expectation: .pointsAt(base))])
+        }
+        #expect(error?.code == .rejected, "\(String(describing: error))")
+        #expect(error?.message.contains("refs/promptreg/state refused") == true, "\(String(describing: error))")
+        #expect(try pair.upstream.repository.referenceTarget("refs/promptreg/state") == theirs)
     }
 
     @Test func aServerThatIsNotThereIsUnreachable() throws {
