@@ -15,6 +15,11 @@ extension GitRepository {
     /// the server may have accepted the other references of the same push. Network failures throw
     /// `.unreachable`, `.auth` or `.certificate` with the URL in the operation. Destinations must be
     /// distinct.
+    ///
+    /// A local path or `file://` URL is written by libgit2 itself, not by a server: no hooks run, and
+    /// a compare-and-swap is checked only against the value read when the push connected (libgit2
+    /// then overwrites the reference), so two local writers can race. Serve the shared repository
+    /// (git daemon, SSH, smart HTTP) for the server's own check.
     @discardableResult
     package func push(remote: String, updates: [PushUpdate]) throws -> String {
         guard !updates.isEmpty else { return "" }
