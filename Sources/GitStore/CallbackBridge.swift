@@ -15,15 +15,18 @@ final class CallbackBridge<Handlers> {
         self.handlers = handlers
     }
 
-    /// Runs the C call `call` with this bridge as its payload; rethrows the first error a callback
-    /// threw, else throws the `GitError` for `operation` when `call` returned a negative code.
-    func perform(_ operation: @autoclosure () -> String, _ call: (UnsafeMutableRawPointer) -> Int32) throws {
-        let result = withExtendedLifetime(self) { call(Unmanaged.passUnretained(self).toOpaque()) }
+    /// Runs the C calls in `call` with this bridge as their payload; rethrows the first error a
+    /// callback threw, else what `call` threw, else the `GitError` for `operation` when `call`
+    /// returned a negative code.
+    func perform(_ operation: @autoclosure () -> String, _ call: (UnsafeMutableRawPointer) throws -> Int32) throws {
+        let result: Result<Int32, any Error> = withExtendedLifetime(self) {
+            Result { try call(Unmanaged.passUnretained(self).toOpaque()) }
+        }
         if let failure {
             git_error_clear()
             throw failure
         }
-        try check(result, operation())
+        try check(try result.get(), operation())
     }
 
     /// The body of a C callback: finds the bridge behind `payload` and runs `body` with its handlers.

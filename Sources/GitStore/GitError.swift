@@ -14,7 +14,8 @@ package struct GitError: Error, CustomStringConvertible, Sendable {
         case locked
         /// Stored data could not be read back as written (corrupt or truncated object).
         case corrupt
-        /// Any other libgit2 failure, with libgit2's return code.
+        /// Any other failure, with libgit2's return code; remote operations also use the codes
+        /// declared in `GitError+RemoteCodes.swift` (`.rejected`, `.unreachable`, `.auth`, `.certificate`).
         case other(Int32)
     }
 
@@ -51,11 +52,17 @@ package struct GitError: Error, CustomStringConvertible, Sendable {
         case GIT_EEXISTS.rawValue: code = .exists
         case GIT_EMODIFIED.rawValue: code = .modified
         case GIT_ELOCKED.rawValue: code = .locked
+        case GIT_EAUTH.rawValue: code = .auth
+        case GIT_ECERTIFICATE.rawValue: code = .certificate
         default:
             switch errorClass {
             case Int32(GIT_ERROR_ZLIB.rawValue), Int32(GIT_ERROR_ODB.rawValue), Int32(GIT_ERROR_OBJECT.rawValue),
                 Int32(GIT_ERROR_SHA.rawValue):
                 code = .corrupt
+            // Only transports report these classes.
+            case Int32(GIT_ERROR_NET.rawValue), Int32(GIT_ERROR_SSL.rawValue), Int32(GIT_ERROR_HTTP.rawValue),
+                Int32(GIT_ERROR_SSH.rawValue):
+                code = .unreachable
             default:
                 code = .other(result)
             }

@@ -24,6 +24,12 @@ extension GitRepository {
         }
     }
 
+    /// Lends the reference `name` (direct or symbolic, not resolved) to `body`.
+    func withReference<T>(_ name: String, _ body: (OpaquePointer) throws -> T) throws -> T {
+        try withGitObject(
+            "read reference \(name)", make: { git_reference_lookup(&$0, handle, name) }, free: git_reference_free, body)
+    }
+
     /// Lends the blob `id` to `body`.
     func withBlob<T>(_ id: ObjectID, _ body: (OpaquePointer) throws -> T) throws -> T {
         var oid = id.oid

@@ -148,21 +148,18 @@ extension GitRepository {
 
     /// Writes `tree` (nil: an empty tree) with `changes` applied.
     private func writeTree(updating tree: OpaquePointer?, with changes: [TreeChange]) throws -> ObjectID {
-        let paths = changes.map { strdup($0.path) }
-        defer { paths.forEach { free($0) } }
-        guard paths.allSatisfy({ $0 != nil }) else {
-            throw GitError(code: .other(GIT_ERROR.rawValue), message: "out of memory", operation: "write tree")
+        try withCStrings(changes.map(\.path)) { paths in
+            var updates = zip(changes, paths).map { change, path in
+                git_tree_update(
+                    action: change.blob == nil ? GIT_TREE_UPDATE_REMOVE : GIT_TREE_UPDATE_UPSERT,
+                    id: change.blob?.oid ?? git_oid(),
+                    filemode: GIT_FILEMODE_BLOB,
+                    path: path)
+            }
+            var oid = git_oid()
+            try check(git_tree_create_updated(&oid, handle, tree, updates.count, &updates), "write tree")
+            return ObjectID(oid)
         }
-        var updates = zip(changes, paths).map { change, path in
-            git_tree_update(
-                action: change.blob == nil ? GIT_TREE_UPDATE_REMOVE : GIT_TREE_UPDATE_UPSERT,
-                id: change.blob?.oid ?? git_oid(),
-                filemode: GIT_FILEMODE_BLOB,
-                path: path)
-        }
-        var oid = git_oid()
-        try check(git_tree_create_updated(&oid, handle, tree, updates.count, &updates), "write tree")
-        return ObjectID(oid)
     }
 
     /// The id of the entry at `path` in tree `treeID` when it is of `kind`; nil when there is none.

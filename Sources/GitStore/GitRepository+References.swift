@@ -52,6 +52,11 @@ extension GitRepository {
         }
     }
 
+    /// Deletes the reference `name` and its reflog. Throws `.notFound` when there is no such reference.
+    package func deleteReference(_ name: String) throws {
+        try withReference(name) { try check(git_reference_delete($0), "delete reference \(name)") }
+    }
+
     /// Every direct reference whose name matches the glob `pattern` (e.g. `refs/tags/*`), with its target.
     package func references(matching pattern: String) throws -> [(name: String, target: ObjectID)] {
         let operation = "list references \(pattern)"
@@ -62,11 +67,12 @@ extension GitRepository {
             var found: [(name: String, target: ObjectID)] = []
             while let next = try withNextGitObject(
                 operation, next: { git_reference_next(&$0, iterator) }, free: git_reference_free,
-                { reference in
+                { reference -> (name: String, target: ObjectID)? in
                     // Symbolic references have no target of their own and are skipped.
-                    git_reference_target(reference).map {
-                        (name: String(cString: git_reference_name(reference)), target: ObjectID($0.pointee))
+                    guard let target = git_reference_target(reference), let name = git_reference_name(reference) else {
+                        return nil
                     }
+                    return (name: String(cString: name), target: ObjectID(target.pointee))
                 })
             {
                 if let next { found.append(next) }

@@ -61,8 +61,9 @@ package final class GitRepository {
         try? withGitObject(
             "read configured identity", make: { git_signature_default(&$0, handle) }, free: git_signature_free
         ) { signature in
-            (String(cString: signature.pointee.name), String(cString: signature.pointee.email))
-        }
+            guard let name = signature.pointee.name, let email = signature.pointee.email else { return nil }
+            return (String(cString: name), String(cString: email))
+        } ?? nil
     }
 
     /// Wraps the repository handle that `make` opens; the new instance frees it on deinit.

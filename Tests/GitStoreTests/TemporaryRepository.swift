@@ -11,9 +11,12 @@ final class TemporaryRepository {
     /// The open repository.
     let repository: GitRepository
 
-    /// Creates a bare repository with every reference update logged, as promptreg configures it.
-    init() throws {
-        path = (NSTemporaryDirectory() as NSString).appendingPathComponent("gitstore-\(UUID().uuidString)")
+    /// Creates a bare repository at `path` (default: a fresh temporary directory) with every
+    /// reference update logged, as promptreg configures it.
+    init(path: String = (NSTemporaryDirectory() as NSString).appendingPathComponent("gitstore-\(UUID().uuidString)"))
+        throws
+    {
+        self.path = path
         repository = try GitRepository.initBare(at: path)
         try repository.setConfig("core.logAllRefUpdates", to: "always")
     }
