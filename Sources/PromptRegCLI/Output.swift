@@ -13,12 +13,12 @@ enum Output {
 
     /// Prints `value` as JSON on standard output.
     static func json(_ value: some Encodable) throws {
-        write(String(decoding: try encoder.encode(value), as: UTF8.self) + "\n", to: stdout)
+        write(String(decoding: try encoder.encode(value), as: UTF8.self) + "\n", to: 1)
     }
 
     /// Prints a line of text on standard output, escaped for the terminal.
     static func line(_ text: String) {
-        write(Terminal.escape(text) + "\n", to: stdout)
+        write(Terminal.escape(text) + "\n", to: 1)
     }
 
     /// Prints rows as columns padded to their widest cell, every cell escaped.
@@ -29,32 +29,40 @@ enum Output {
             let cells = row.enumerated().map { index, cell in
                 index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
             }
-            write(cells.joined(separator: "  ") + "\n", to: stdout)
+            write(cells.joined(separator: "  ") + "\n", to: 1)
         }
     }
 
     /// Writes `text` and a newline to standard error, escaped for the terminal.
     static func error(_ text: String) {
-        write(Terminal.escape(text) + "\n", to: stderr)
+        write(Terminal.escape(text) + "\n", to: 2)
     }
 
     /// Writes raw `text` to standard error (JSON errors).
     static func rawError(_ text: String) {
-        write(text, to: stderr)
+        write(text, to: 2)
     }
 
-    /// Writes through C's buffered streams, whose error flag `flushFailed` reads at exit: a
-    /// failed write (a full disk, a file size limit) must never trap nor pass for success.
-    private static func write(_ text: String, to stream: UnsafeMutablePointer<FILE>) {
-        _ = text.withCString { fputs($0, stream) }
+    /// Set when a write to standard output or error failed; read at exit.
+    nonisolated(unsafe) private static var writeFailed = false
+
+    /// Writes all of `text` to file descriptor `descriptor` (1 or 2), unbuffered: a failed write
+    /// (a full disk, a file size limit) is remembered and never traps.
+    private static func write(_ text: String, to descriptor: Int32) {
+        var bytes = Array(text.utf8)[...]
+        while !bytes.isEmpty {
+            let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+            if written < 0, errno == EINTR { continue }
+            guard written > 0 else {
+                writeFailed = true
+                return
+            }
+            bytes = bytes.dropFirst(written)
+        }
     }
 
-    /// Flushes standard output and error; true when any write to either failed.
-    static func flushFailed() -> Bool {
-        let outFailed = fflush(stdout) != 0 || ferror(stdout) != 0
-        let errFailed = fflush(stderr) != 0 || ferror(stderr) != 0
-        return outFailed || errFailed
-    }
+    /// True when any write to standard output or error failed.
+    static func flushFailed() -> Bool { writeFailed }
 }
 
 /// Escaping for text shown on a terminal.
