@@ -38,7 +38,7 @@ struct ChannelCreateCommand: RegistryCommand {
 
     func run(on registry: Registry) throws {
         let event = try registry.createChannel(
-            name, description: description, message: write.message(or: "create channel \(name)"), actor: write.actor(for: registry))
+            name, description: description, message: write.message(or: "create channel \(name)"), actor: write.prepare(registry))
         if output.json { return try Output.json(event) }
         Output.line("channel \(name) created (seq \(event.seq))")
     }
@@ -82,7 +82,7 @@ struct ChannelDeleteCommand: RegistryCommand {
     @OptionGroup var output: OutputOptions
 
     func run(on registry: Registry) throws {
-        let event = try registry.deleteChannel(name, message: write.message(or: "delete channel \(name)"), actor: write.actor(for: registry))
+        let event = try registry.deleteChannel(name, message: write.message(or: "delete channel \(name)"), actor: write.prepare(registry))
         try EventPrinter.print(event, json: output.json)
     }
 }

@@ -13,6 +13,8 @@ enum ErrorReport {
         case .notFound: 66
         case .conflict: 67
         case .integrity: 68
+        case .unavailable: 69
+        case .refused: 76
         default: 70
         }
     }

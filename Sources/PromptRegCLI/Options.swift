@@ -58,8 +58,16 @@ struct WriteOptions: ParsableArguments {
             valueName: "name"))
     var actor: String?
 
-    /// The actor for a write to `registry`: --actor, $PROMPTREG_ACTOR, else the registry's git identity or the OS user.
-    func actor(for registry: Registry) -> String {
+    @Flag(
+        name: .long,
+        help: ArgumentHelp(
+            "Write this registry only, even when it has an upstream.", discussion: "A later 'promptreg push' sends the change."))
+    var offline = false
+
+    /// Sets `registry` to write offline when asked, and returns who the write is recorded as:
+    /// --actor, $PROMPTREG_ACTOR, else the registry's git identity or the OS user.
+    func prepare(_ registry: Registry) -> String {
+        registry.offline = offline
         if let actor, !actor.isEmpty { return actor }
         if let fromEnvironment = ProcessInfo.processInfo.environment["PROMPTREG_ACTOR"], !fromEnvironment.isEmpty {
             return fromEnvironment

@@ -47,7 +47,7 @@ struct PromoteCommand: RegistryCommand {
     }
 
     func run(on registry: Registry) throws {
-        let actor = write.actor(for: registry)
+        let actor = write.prepare(registry)
         let event: StateEvent
         if source.contains("@") {
             let reference = try BundleReference(parsing: source)
@@ -97,7 +97,7 @@ struct RollbackCommand: RegistryCommand {
         let version = try to.map { try SemanticVersion(parsing: $0) }
         let event = try registry.rollback(
             channel: channel, bundles: names, to: version, message: write.message(or: "rollback \(channel)"),
-            actor: write.actor(for: registry))
+            actor: write.prepare(registry))
         try EventPrinter.print(event, json: output.json)
     }
 }

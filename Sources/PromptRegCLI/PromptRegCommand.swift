@@ -29,7 +29,7 @@ public struct PromptRegCommand: ParsableCommand {
             InitCommand.self, PublishCommand.self, ListCommand.self, VersionsCommand.self, ShowCommand.self,
             DiffCommand.self, VerifyCommand.self, PromoteCommand.self, RollbackCommand.self, StatusCommand.self,
             LogCommand.self, ChannelCommand.self, ResolveCommand.self, LockCommand.self, RenderCommand.self,
-            DoctorCommand.self,
+            DoctorCommand.self, CloneCommand.self, RemoteCommand.self, PullCommand.self, PushCommand.self,
         ])
 
     public init() {}

@@ -52,7 +52,7 @@ struct PublishCommand: RegistryCommand {
         let result = try registry.publish(
             directory: directory, message: write.message(or: ""), version: choice,
             policy: BundlePolicy(allowFloatingModel: allowFloatingModel, allowSecrets: allowSecrets),
-            actor: write.actor(for: registry))
+            actor: write.prepare(registry))
         if output.json { return try Output.json(result) }
         Output.line("published \(result.name)@\(result.version) \(result.digest)")
     }

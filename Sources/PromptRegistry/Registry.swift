@@ -14,9 +14,11 @@ public final class Registry: @unchecked Sendable {
     private var verifiedBundles: [String: StoredBundle] = [:]
     private static let verifiedBundleLimit = 256
     /// Answers this process gave, with the state commit they were read at; only touched under `lock`.
+    /// Backs `offline`; only touched under the mutex.
+    var writesOffline = false
     private var resolutions: [ResolveRequest: (state: CommitID, answer: ResolvedBundle)] = [:]
 
-    private init(store: RegistryStore) {
+    init(store: RegistryStore) {
         self.path = store.path
         self.store = store
     }
@@ -112,6 +114,13 @@ public final class Registry: @unchecked Sendable {
     func cacheResolution(_ answer: ResolvedBundle, for request: ResolveRequest, at state: CommitID) {
         if resolutions.count >= Self.verifiedBundleLimit { resolutions.removeAll(keepingCapacity: true) }
         resolutions[request] = (state, answer)
+    }
+
+    /// When true, writes change only this registry even when it has an upstream (a later push
+    /// sends them). False by default: with an upstream, every write goes through it.
+    public var offline: Bool {
+        get { mutex.withLock { writesOffline } }
+        set { mutex.withLock { writesOffline = newValue } }
     }
 
     /// Runs `body` with exclusive use of the store (libgit2 objects are not thread-safe).

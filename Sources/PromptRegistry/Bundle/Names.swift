@@ -34,6 +34,14 @@ public enum Names {
         }
     }
 
+    /// Throws unless `name` is a valid remote name (letters, digits, '.', '_', '-'; 1 to 64).
+    public static func checkRemote(_ name: String) throws {
+        guard name.wholeMatch(of: /[A-Za-z0-9][A-Za-z0-9._-]{0,63}/) != nil, !name.contains(".."), !name.hasSuffix(".lock") else {
+            throw PromptRegError(
+                .invalidInput, "'\(printable(name))' is not a valid remote name", fix: "use letters, digits, '.', '_' and '-', e.g. origin")
+        }
+    }
+
     /// `text` with control and non-ASCII characters escaped, safe to print in an error.
     public static func printable(_ text: String) -> String {
         var out = ""

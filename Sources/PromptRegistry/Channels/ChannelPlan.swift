@@ -15,6 +15,12 @@ struct ChannelPlan {
         if undoable { pendingMoves[channel, default: []].append(UndoEntry.Move(bundle: name, from: from, to: to)) }
     }
 
+    /// Sets or removes (nil) one state file of this commit.
+    mutating func setFile(_ path: String, to bytes: [UInt8]?) { files[path] = .some(bytes) }
+
+    /// Records a change of this commit.
+    mutating func record(_ change: StateChange) { changes.append(change) }
+
     /// Rewrites the undo entry at `path` (after a rollback reverted part of it), or removes it.
     mutating func replaceUndoEntry(at path: String, with entry: UndoEntry?) {
         files[path] = .some(entry.map { CanonicalJSON.bytes(of: $0) })

@@ -15,6 +15,8 @@ public struct PromptRegError: Error, CustomStringConvertible, Sendable, Equatabl
             case conflict
             case integrity
             case storage
+            case unavailable
+            case refused
         }
         private let value: Value
         private init(_ value: Value) { self.value = value }
@@ -32,6 +34,11 @@ public struct PromptRegError: Error, CustomStringConvertible, Sendable, Equatabl
         public static let integrity = Code(.integrity)
         /// The storage itself failed (I/O, a full disk, libgit2).
         public static let storage = Code(.storage)
+
+        /// A remote could not be reached (connection refused, DNS, authentication, certificate).
+        public static let unavailable = Code(.unavailable)
+        /// A remote's server refused a change (a hook, a protected ref).
+        public static let refused = Code(.refused)
 
         /// Every code this version of the library reports.
         public static let all: [Code] = Value.allCases.map(Code.init)

@@ -142,6 +142,21 @@ private struct RegistryCheck {
         return count
     }
 
+    /// True for a move that re-applied local changes on top of a remote's state (`pull`/`push`):
+    /// the old head's newest event is found again, re-applied, in the new head's history.
+    private func isRebase(_ move: ReferenceLogEntry, from old: CommitID) -> Bool {
+        guard move.message.hasPrefix("promptreg rebase"), let replayed = try? StateSnapshot.at(old, store).event() else { return false }
+        var current = try? StateSnapshot.at(move.new, store)
+        for _ in 0..<1_000 {
+            guard let state = current, let event = try? state.event(), event.seq > 0 else { return false }
+            if (event.action, event.actor, event.time, event.message) == (replayed.action, replayed.actor, replayed.time, replayed.message) {
+                return true
+            }
+            current = try? state.parent()
+        }
+        return false
+    }
+
     /// Every recorded move of the state ref went forward (to a descendant: a fast-forward of
     /// several commits by a fetch or a push is fine), and the ref still holds the value of its
     /// newest recorded move. A ref that differs, or a history of moves that is missing while the
@@ -150,7 +165,7 @@ private struct RegistryCheck {
         let moves = (try? store.moves(of: Layout.stateRef)) ?? []
         for move in moves {
             guard let old = move.old else { continue }
-            if (try? store.isDescendant(move.new, of: old)) != true {
+            if (try? store.isDescendant(move.new, of: old)) != true, !isRebase(move, from: old) {
                 wentBackwards = true
                 problem(
                     "state",

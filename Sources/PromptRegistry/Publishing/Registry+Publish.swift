@@ -48,9 +48,13 @@ extension Registry {
             do {
                 plan = try withStore { store in
                     try GitLockFiles.refuseStale(reference: Layout.stateRef, in: store.path)
+                    let remote = try writeThroughRemote(store)
+                    // Write-through: plan against the upstream's newest versions.
+                    if let remote { _ = try RemoteSync(store: store, remote: remote).pull() }
                     let snapshot = try StateSnapshot.current(store)
                     let version = try planVersion(sealed, choice: choice, in: snapshot)
-                    let commit = try writeVersion(sealed, version, message: message, policy: policy, actor: actor, store: store)
+                    let commit = try writeVersion(
+                        sealed, version, message: message, policy: policy, actor: actor, store: store, remote: remote)
                     return StoredVersion(plan: version, commit: commit)
                 }
             } catch let race as LostVersionRace {
@@ -180,11 +184,12 @@ extension Registry {
             remedy: .chooseVersion(suggested: suggestion, bump: required), subject: .init(bundle: name, version: version.description))
     }
 
-    /// Writes the version's objects and creates its ref (create-only). Finishes a publish of the
-    /// same content that stopped between creating the ref and recording it; a ref another writer
-    /// took is a `LostVersionRace`.
+    /// Writes the version's objects and creates its ref (create-only): on `remote` first when the
+    /// write goes through one, then locally. Finishes a publish of the same content that stopped
+    /// between creating the ref and recording it; a ref another writer took is a `LostVersionRace`.
     private func writeVersion(
-        _ sealed: SealedBundle, _ plan: VersionPlan, message: String, policy: BundlePolicy, actor: String, store: RegistryStore
+        _ sealed: SealedBundle, _ plan: VersionPlan, message: String, policy: BundlePolicy, actor: String, store: RegistryStore,
+        remote: String?
     ) throws -> CommitID {
         let name = sealed.content.name
         let refName = Layout.versionRef(name, plan.version)
@@ -205,6 +210,12 @@ extension Registry {
         let commit = try store.writeCommit(
             files: files, base: nil, parents: plan.previousCommit.map { [$0] } ?? [], actor: actor, time: time,
             message: "publish \(name)@\(plan.version)\n\n\(message)\n\ndigest: \(sealed.digest)\nactor: \(actor)\n")
+        if let remote {
+            let update = RemoteUpdate(commit: commit, reference: refName, guarded: .absent)
+            guard try store.push([update], to: remote) == .moved else { throw LostVersionRace(version: plan.version, digest: nil) }
+            _ = try store.move(
+                RegistryStore.trackingRef(refName, remote: remote), to: commit, guarded: .absent, logMessage: "promptreg publish")
+        }
         // Create-only. A fresh lock on the ref is another writer creating it right now: wait for it
         // to finish, then this one finds the ref exists.
         for attempt in 0..<Self.maxStateAttempts {

@@ -10,6 +10,9 @@ extension Registry {
     /// unreadable object) is a `PromptRegError` with code `storage` or `integrity`.
     func updateState(actor: String, _ intent: (StateSnapshot, StateStamp) throws -> StateUpdate) throws -> StateEvent {
         try withStore { store in
+            if let remote = try writeThroughRemote(store) {
+                return try updateStateThrough(remote, store: store, actor: actor, intent)
+            }
             var lockedLastTime = false
             for attempt in 0..<Self.maxStateAttempts {
                 if attempt > 0 { Self.backoff(attempt) }

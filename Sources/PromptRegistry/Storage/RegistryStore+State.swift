@@ -3,19 +3,28 @@ import Foundation
 extension RegistryStore {
     /// Writes a state commit for `event` with `files` on top of `base` (nil: the first state
     /// commit) and moves the state ref from `base` to it with compare-and-swap. Objects first,
-    /// the ref last: a crash leaves the old state or the new one.
-    /// Returns how the move ended and the commit written.
+    /// the ref last: a crash leaves the old state or the new one. Returns how the move ended and
+    /// the commit written.
     func commitState(_ event: StateEvent, files: [String: [UInt8]?], on base: StateSnapshot?) throws -> (ReferenceMove, CommitID) {
+        let commit = try writeStateCommit(event, files: files, on: base)
+        return (try moveState(to: commit, from: base?.commit, seq: event.seq, log: "promptreg \(event.action.rawValue) seq \(event.seq)"), commit)
+    }
+
+    /// Writes the state commit for `event` on top of `base` without moving any ref.
+    func writeStateCommit(_ event: StateEvent, files: [String: [UInt8]?], on base: StateSnapshot?) throws -> CommitID {
         var files = files
         files[Layout.eventFile] = CanonicalJSON.bytes(of: event)
-        let commit = try writeCommit(
+        return try writeCommit(
             files: files, base: base?.tree, parents: base.map { [$0.commit] } ?? [], actor: event.actor, time: Date(),
             message: event.commitMessage)
-        let outcome = try move(
-            Layout.stateRef, to: commit, guarded: base.map { .at($0.commit) } ?? .absent,
-            logMessage: "promptreg \(event.action.rawValue) seq \(event.seq)")
-        // The mark only lags when it cannot be written: the write itself has happened.
-        if outcome == .moved { try? accept(commit, seq: event.seq) }
-        return (outcome, commit)
+    }
+
+    /// Moves the local state ref from `old` (nil: absent) to `commit` (sequence `seq`) by
+    /// compare-and-swap and records it as accepted.
+    func moveState(to commit: CommitID, from old: CommitID?, seq: Int64, log: String) throws -> ReferenceMove {
+        let outcome = try move(Layout.stateRef, to: commit, guarded: old.map { .at($0) } ?? .absent, logMessage: log)
+        // The mark only lags when it cannot be written: the move itself has happened.
+        if outcome == .moved { try? accept(commit, seq: seq) }
+        return outcome
     }
 }

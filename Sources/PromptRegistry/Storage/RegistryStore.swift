@@ -35,6 +35,8 @@ struct ReferenceLogEntry: Sendable, Equatable {
     let old: CommitID?
     /// The value after.
     let new: CommitID
+    /// Why, as the writer said (promptreg writes `promptreg <action> seq <n>`).
+    let message: String
 }
 
 /// The registry's git repository, in the library's terms. The only type (with its extensions in
@@ -44,7 +46,8 @@ struct ReferenceLogEntry: Sendable, Equatable {
 final class RegistryStore {
     /// The git directory.
     let path: String
-    private let repository: GitRepository
+    /// Used only by this type and its extensions in this folder.
+    let repository: GitRepository
 
     private init(_ repository: GitRepository) {
         self.repository = repository
@@ -105,7 +108,9 @@ final class RegistryStore {
     /// The recorded moves of `reference`, oldest first.
     func moves(of reference: String) throws -> [ReferenceLogEntry] {
         try translatingGitErrors {
-            try repository.reflog(reference).map { ReferenceLogEntry(old: $0.old.map(CommitID.init), new: CommitID($0.new)) }
+            try repository.reflog(reference).map {
+                ReferenceLogEntry(old: $0.old.map(CommitID.init), new: CommitID($0.new), message: $0.message)
+            }
         }
     }
 
