@@ -49,6 +49,8 @@ enum ErrorReport {
         case .canaryTraffic: "promptreg promote NAME@VERSION canary --traffic 5 -m \"...\", then promptreg promote canary prod -m \"...\""
         case .createChannel(let name): "promptreg channel create \(name) -m \"...\""
         case .giveMessage: "-m \"...\""
+        case .cloneRegistry:
+            "promptreg clone URL PATH; with stock git: git clone --mirror URL PATH, or git fetch URL '+refs/promptreg/*:refs/promptreg/*'"
         }
     }
 

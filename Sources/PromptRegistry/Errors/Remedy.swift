@@ -31,6 +31,8 @@ public enum Remedy: Sendable, Equatable {
     case canaryTraffic
     /// Declare the channel first.
     case createChannel(name: String)
+    /// Copy a registry with its promptreg refs (a plain git clone copies only branches).
+    case cloneRegistry
     /// Say why: writes are recorded with a message.
     case giveMessage
 }

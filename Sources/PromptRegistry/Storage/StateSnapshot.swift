@@ -19,16 +19,16 @@ struct StateSnapshot {
     /// The state commit the state ref points at now.
     static func currentCommit(_ store: RegistryStore) throws -> CommitID {
         guard let commit = try store.target(of: Layout.stateRef) else {
-            let anyVersions = try !store.references(matching: Layout.allVersionRefs).isEmpty
+            guard try !store.references(matching: Layout.allVersionRefs).isEmpty else {
+                throw PromptRegError(
+                    .notFound,
+                    "\(store.path) is a git repository without promptreg's refs (refs/promptreg/*): not a registry, or a copy made by a plain 'git clone', which copies only branches and tags",
+                    fix: "copy the registry with its refs", remedy: .cloneRegistry)
+            }
             throw PromptRegError(
                 .integrity,
-                "\(store.path) has no \(Layout.stateRef): "
-                    + (anyVersions
-                        ? "it has version refs but no state, so it was copied without it or the state ref was deleted"
-                        : "it is not a promptreg registry, or its state was deleted"),
-                fix: "restore the state ref from a backup or a clone that has it (a plain 'git clone' copies only branches: "
-                    + "see README \"Storage layout\"), or create a new registry elsewhere",
-                remedy: .createRegistry(path: nil))
+                "\(store.path) has version refs but no \(Layout.stateRef): it was copied without its state, or the state ref was deleted",
+                fix: "restore the state ref from a backup or a clone that has it", remedy: .cloneRegistry)
         }
         return commit
     }
