@@ -19,14 +19,8 @@ enum ErrorReport {
         }
     }
 
-    /// The advice to print: the remedy as a command line, with the library's plain fix when the
-    /// remedy alone would lose its reason.
-    static func fix(_ error: PromptRegError) -> String? {
-        guard let remedy = error.remedy else { return error.fix }
-        let command = commandLine(remedy)
-        guard let fix = error.fix else { return command }
-        return "\(fix): \(command)"
-    }
+    /// The command line (or flag) that carries out the error's remedy, if it has one.
+    static func tryLine(_ error: PromptRegError) -> String? { error.remedy.map(commandLine) }
 
     /// A remedy as the promptreg command line (or flag) that carries it out.
     static func commandLine(_ remedy: Remedy) -> String {
@@ -44,11 +38,11 @@ enum ErrorReport {
         case .writePinFile(let bundles): "promptreg lock \(bundles.isEmpty ? "NAME..." : bundles.joined(separator: " ")) -o FILE"
         case .chooseVersion(let suggested, let bump):
             "pass \(suggested.map { "--version \($0)" } ?? "--version X.Y.Z") or \(bump.map { "--bump \($0)" } ?? "--bump patch|minor|major"), or leave both out"
-        case .allowFloatingModel: "--allow-floating-model"
-        case .allowSecrets: "--allow-secrets"
+        case .allowFloatingModel: "pass --allow-floating-model"
+        case .allowSecrets: "pass --allow-secrets"
         case .canaryTraffic: "promptreg promote NAME@VERSION canary --traffic 5 -m \"...\", then promptreg promote canary prod -m \"...\""
         case .createChannel(let name): "promptreg channel create \(name) -m \"...\""
-        case .giveMessage: "-m \"...\""
+        case .giveMessage: "pass -m \"...\""
         case .cloneRegistry:
             "promptreg clone URL PATH; with stock git: git clone --mirror URL PATH, or git fetch URL '+refs/promptreg/*:refs/promptreg/*'"
         }
@@ -58,14 +52,15 @@ enum ErrorReport {
     static func report(_ error: PromptRegError, json: Bool) -> Int32 {
         let code = exitCode(error.code)
         if json {
-            let document = ["error": ErrorDocument(error, fix: fix(error), exitCode: code)]
+            let document = ["error": ErrorDocument(error, command: tryLine(error), exitCode: code)]
             if let data = try? Output.encoder.encode(document) {
                 Output.rawError(String(decoding: data, as: UTF8.self) + "\n")
                 return code
             }
         }
         var text = "error: \(error.message)"
-        if let fix = fix(error) { text += "\n  fix: \(fix)" }
+        if let fix = error.fix { text += "\n  fix: \(fix)" }
+        if let command = tryLine(error) { text += "\n  try: \(command)" }
         Output.error(text)
         return code
     }
@@ -77,6 +72,7 @@ struct ErrorDocument: Encodable {
     let exitCode: Int32
     let message: String
     let fix: String?
+    let command: String?
     let bundle: String?
     let version: String?
     let channel: String?
@@ -85,11 +81,12 @@ struct ErrorDocument: Encodable {
     let field: String?
     let line: Int?
 
-    init(_ error: PromptRegError, fix: String?, exitCode: Int32) {
+    init(_ error: PromptRegError, command: String?, exitCode: Int32) {
         code = error.code.name
         self.exitCode = exitCode
         message = error.message
-        self.fix = fix
+        fix = error.fix
+        self.command = command
         bundle = error.subject.bundle
         version = error.subject.version
         channel = error.subject.channel
@@ -101,6 +98,7 @@ struct ErrorDocument: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case code, message, fix, bundle, version, channel, layer, file, field, line
+        case command = "try"
         case exitCode = "exit_code"
     }
 }

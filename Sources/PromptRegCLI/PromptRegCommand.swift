@@ -52,7 +52,9 @@ public struct PromptRegCommand: ParsableCommand {
         } catch {
             let code = exitCode(for: error)
             if json, code.rawValue == 64 {
-                Foundation.exit(ErrorReport.report(PromptRegError(.usage, fullMessage(for: error)), json: true))
+                let usage = PromptRegError(
+                    .usage, fullMessage(for: error), fix: "see the command's options and examples with --help")
+                finish(ErrorReport.report(usage, json: true))
             }
             exit(withError: error)
         }
@@ -75,6 +77,8 @@ extension PromptRegCommand {
 enum CommandLineArguments {
     /// Options every command takes, accepted before the subcommand as with git and kubectl.
     static let globalOptions: Set<String> = ["--registry", "--actor"]
+    /// Flags accepted before the subcommand the same way.
+    static let globalFlags: Set<String> = ["--json"]
 
     /// `arguments` with global options given before the subcommand moved after it (before a `--`).
     static func normalised(_ arguments: [String]) -> [String] {
@@ -83,6 +87,11 @@ enum CommandLineArguments {
         while index < arguments.count {
             let argument = arguments[index]
             let name = argument.split(separator: "=", maxSplits: 1).first.map(String.init) ?? argument
+            if globalFlags.contains(argument) {
+                leading.append(argument)
+                index += 1
+                continue
+            }
             guard globalOptions.contains(name) else { break }
             leading.append(argument)
             if !argument.contains("="), index + 1 < arguments.count {

@@ -9,7 +9,7 @@ enum ReportPrinter {
     static func finish<Item>(_ result: PartialResult<Item>, json: Bool) throws {
         guard !result.complete else { return }
         let summary = "\(result.damaged.count) damaged document(s); everything else was read: "
-            + result.damaged.map { "\($0.location): \($0.message)" }.joined(separator: "; ")
+            + result.damaged.map(\.message).joined(separator: "; ")
         let error = PromptRegError(
             .integrity, summary, fix: "restore the registry from a clone or backup; see everything that is damaged", remedy: .verify)
         throw ExitCode(ErrorReport.report(error, json: json))

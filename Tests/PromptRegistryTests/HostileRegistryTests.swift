@@ -17,7 +17,7 @@ private struct ForgeFailure: Error, CustomStringConvertible {
 private struct StateForger {
     let repository: GitRepository
 
-    init(_ test: TestRegistry) throws { repository = try GitRepository.open(at: test.path) }
+    init(_ test: LiveRegistry) throws { repository = try GitRepository.open(at: test.path) }
 
     /// The state commit the state ref points at.
     func head() throws -> ObjectID {
@@ -88,20 +88,72 @@ private func sha256Hex(_ bytes: Data) throws -> String {
     return hex
 }
 
+/// The files that differ between two fingerprints (added, removed or changed), for messages.
+private func changedFiles(_ before: [String: String], _ after: [String: String]) -> [String] {
+    Set(before.keys).union(after.keys).filter { before[$0] != after[$0] }.sorted()
+}
+
+/// A fingerprint without the accepted-state mark (`promptreg-accepted-state.json`), which a
+/// successful read may legitimately advance.
+private func withoutAcceptedStateMark(_ fingerprint: [String: String]) -> [String: String] {
+    fingerprint.filter { $0.key != "promptreg-accepted-state.json" }
+}
+
 /// The state path of bundle `name`'s pointer on `channel`, shard computed as README "Storage layout" says.
 private func pointerPath(_ channel: String, _ name: String) throws -> String {
     let hex = try sha256Hex(Data(name.utf8))
     return "channels/\(channel)/pointers/\(hex.prefix(1))/\(hex.dropFirst().prefix(1))/\(name)"
 }
 
-/// A registry with the three examples at 1.0.0 on prod and on canary (5% traffic).
-private func liveRegistry() throws -> TestRegistry {
-    let test = try TestRegistry()
-    for name in Fixtures.exampleNames {
-        try test.registry.promote(.version(name, SemanticVersion(1, 0, 0)), to: "prod", message: "live", actor: "ops")
-        try test.registry.promote(.version(name, SemanticVersion(1, 0, 0)), to: "canary", traffic: 5, message: "try", actor: "ops")
+/// Where this file's template registry is built: one per test process, removed at exit.
+private let liveTemplatePath = (NSTemporaryDirectory() as NSString).appendingPathComponent(
+    "promptreg-hostile-library-template-\(getpid())-\(UUID().uuidString.prefix(8))")
+
+/// The template: the three examples published and at 1.0.0 on prod and on canary (5% traffic).
+/// Built once (a dozen fsync'd state commits), then copied for each test.
+private let liveTemplate = Result<String, any Error> {
+    atexit { try? FileManager.default.removeItem(atPath: liveTemplatePath) }
+    do {
+        let registry = try Registry.create(at: liveTemplatePath, actor: "tester")
+        for name in Fixtures.exampleNames {
+            _ = try registry.publish(directory: Fixtures.example(name), message: "first release", actor: "tester")
+            try registry.promote(.version(name, SemanticVersion(1, 0, 0)), to: "prod", message: "live", actor: "ops")
+            try registry.promote(.version(name, SemanticVersion(1, 0, 0)), to: "canary", traffic: 5, message: "try", actor: "ops")
+        }
+        return liveTemplatePath
+    } catch {
+        try? FileManager.default.removeItem(atPath: liveTemplatePath)
+        throw error
     }
-    return test
+}
+
+/// A private copy of the template registry in a temporary directory, removed by `remove()`.
+private struct LiveRegistry {
+    /// The temporary directory holding the registry (and any bundle copies a test makes).
+    let directory: TemporaryDirectory
+    /// The registry, opened on the copy.
+    let registry: Registry
+
+    init() throws {
+        directory = try TemporaryDirectory("promptreg-hostile")
+        let path = directory.join("registry.git")
+        do {
+            try FileManager.default.copyItem(atPath: try liveTemplate.get(), toPath: path)
+            registry = try Registry.open(at: path)
+        } catch {
+            directory.remove()
+            throw error
+        }
+    }
+
+    /// The registry's path.
+    var path: String { registry.path }
+
+    /// Every file of the registry with its SHA-256 (see `Fingerprint`).
+    var fingerprint: [String: String] { Fingerprint.of(path) }
+
+    /// Removes everything.
+    func remove() { directory.remove() }
 }
 
 /// The integrity error `body` throws; records an issue when it throws something else or nothing.
@@ -130,13 +182,14 @@ struct HostileRegistryTests {
     /// `consistentEvent`, the forging commit's event records the same move (so `event.json` holds
     /// the out-of-range traffic too); without, the event is the parent's under the next seq and
     /// records no change. Returns the pointer's path.
-    private func forgeTraffic(_ test: TestRegistry, _ literal: String, consistentEvent: Bool) throws -> String {
+    private func forgeTraffic(_ test: LiveRegistry, _ literal: String, consistentEvent: Bool) throws -> String {
         let forger = try StateForger(test)
         let path = try forger.shardedPath("support-agent", under: "channels/canary/pointers")
         let digest = try test.registry.show(.latest("support-agent")).digest.description
         let seq = try forger.seq() + 1
         let pointer =
-            #"{"actor":"mallory","digest":"\#(digest)","format":"promptreg.pointer/v1","seq":\#(seq),"time":"2026-01-01T00:00:00Z","traffic":\#(literal),"version":"1.0.0"}"#
+            #"{"actor":"mallory","digest":"\#(digest)","format":"promptreg.pointer/v1","seq":\#(seq),"#
+            + #""time":"2026-01-01T00:00:00Z","traffic":\#(literal),"version":"1.0.0"}"#
         try forger.forge([path: Data(pointer.utf8)]) { event in
             event["action"] = "promote"
             event["message"] = "forged canary share"
@@ -157,7 +210,7 @@ struct HostileRegistryTests {
         "a canary pointer with traffic 1e19, 101 or -1: partial reads name it, single reads refuse it, nothing is written",
         arguments: ["1e19", "101", "-1"], [false, true])
     func trafficOutOfRange(_ literal: String, _ consistentEvent: Bool) throws {
-        let test = try liveRegistry()
+        let test = try LiveRegistry()
         defer { test.remove() }
         let path = try forgeTraffic(test, literal, consistentEvent: consistentEvent)
         let before = test.fingerprint
@@ -188,26 +241,32 @@ struct HostileRegistryTests {
             try registry.promote(channel: "canary", to: "prod", message: "m", actor: "ops")
         }
         #expect(promote.map { $0.message.contains(consistentEvent ? "event.json" : path) } == true, "\(String(describing: promote))")
-        let resolve = integrityError("resolve with a subject") {
-            _ = try registry.resolve(.channel("support-agent", subject: "user-1"))
-        }
-        #expect(resolve != nil)
         if consistentEvent {
             let log = integrityError("log") { _ = try registry.log(limit: 5) }
             #expect(log.map { $0.message.contains("event.json") && $0.message.contains("outside 0...100") } == true)
         } else {
             #expect(try registry.log(limit: 5).first?.message == "forged canary share")
         }
+        #expect(test.fingerprint == before, "a read or a refused write changed the registry: \(changedFiles(before, test.fingerprint))")
+
+        let resolve = integrityError("resolve with a subject") {
+            _ = try registry.resolve(.channel("support-agent", subject: "user-1"))
+        }
+        #expect(resolve != nil)
         if !consistentEvent {
             // A resolve that never looks at the damaged pointer still works.
             #expect(try registry.resolve(.channel("reply-verifier")).version == SemanticVersion(1, 0, 0))
         }
-        #expect(test.fingerprint == before, "a read or a refused write changed the registry")
+        // A resolve may record the state it read as the accepted one (the anti-rollback mark
+        // beside the refs); nothing of the repository itself changes.
+        #expect(
+            withoutAcceptedStateMark(test.fingerprint) == withoutAcceptedStateMark(before),
+            "a resolve changed the registry: \(changedFiles(before, test.fingerprint))")
     }
 
     @Test("names and messages read from a registry reach the library exactly as stored")
     func hostileNamesKeptExact() throws {
-        let test = try liveRegistry()
+        let test = try LiveRegistry()
         defer { test.remove() }
         let forger = try StateForger(test)
         let evil = "evil\u{1b}[2Jname"
@@ -224,9 +283,11 @@ struct HostileRegistryTests {
         #expect(try test.registry.verify().problems.contains { $0.subject.contains("evil") })
     }
 
-    @Test("a loose version ref with an invalid git ref name: verify and doctor report it and carry on, reads work", arguments: ["bad..name", "bad name"])
+    @Test(
+        "a loose version ref with an invalid git ref name: verify and doctor report it and carry on, reads work",
+        arguments: ["bad..name", "bad name"])
     func invalidLooseRef(_ name: String) throws {
-        let test = try liveRegistry()
+        let test = try LiveRegistry()
         defer { test.remove() }
         let repository = try GitRepository.open(at: test.path)
         let commit = try #require(try repository.referenceTarget("refs/promptreg/versions/support-agent/1.0.0"))
@@ -244,7 +305,9 @@ struct HostileRegistryTests {
         }
         do {
             let health = try registry.doctor(fix: false)
-            let mentions = (health.verify.problems + health.verify.warnings).contains { $0.subject.contains(name) || $0.message.contains(name) }
+            let mentions = (health.verify.problems + health.verify.warnings).contains {
+                $0.subject.contains(name) || $0.message.contains(name)
+            }
             #expect(mentions, "doctor does not mention the ref")
         } catch {
             Issue.record("doctor failed instead of reporting the ref: \(error)")
@@ -256,7 +319,7 @@ struct HostileRegistryTests {
 
     @Test("one pointer that is not JSON among good ones: status, list and verify name it and return the rest")
     func invalidJSONPointer() throws {
-        let test = try liveRegistry()
+        let test = try LiveRegistry()
         defer { test.remove() }
         let forger = try StateForger(test)
         let path = try forger.shardedPath("support-agent", under: "channels/prod/pointers")
@@ -279,7 +342,7 @@ struct HostileRegistryTests {
 
     @Test("a pointer nested 100,000 levels deep is refused by the nesting limit, not a stack overflow")
     func deeplyNestedPointer() throws {
-        let test = try liveRegistry()
+        let test = try LiveRegistry()
         defer { test.remove() }
         let forger = try StateForger(test)
         let path = try forger.shardedPath("support-agent", under: "channels/prod/pointers")
@@ -295,24 +358,28 @@ struct HostileRegistryTests {
 
     @Test("an event.json nested 100,000 levels deep: log refuses it with the limit")
     func deeplyNestedEvent() throws {
-        let test = try liveRegistry()
+        let test = try LiveRegistry()
         defer { test.remove() }
         // Written last by forge, so replace the whole commit's event by hand.
         let forger = try StateForger(test)
         let head = try forger.head()
         let tree = try forger.repository.updateTree(
             try forger.tree(),
-            changes: [TreeChange(path: "event.json", blob: try forger.repository.writeBlob(Data(String(repeating: "{\"a\":", count: 100_000).utf8)))])
+            changes: [
+                TreeChange(
+                    path: "event.json", blob: try forger.repository.writeBlob(Data(String(repeating: "{\"a\":", count: 100_000).utf8)))
+            ])
         let commit = try forger.repository.createCommit(
             tree: tree, parents: [head], author: GitSignature(name: "m", email: "m@example.com", time: Date()), message: "deep")
         try forger.repository.updateReference("refs/promptreg/state", to: commit, expecting: .pointsAt(head), logMessage: "deep")
         let log = integrityError("log") { _ = try Registry.open(at: test.path).log(limit: 5) }
-        #expect(log.map { $0.message.contains("nested too deeply") && $0.message.contains("32") && $0.message.contains("event.json") } == true)
+        #expect(
+            log.map { $0.message.contains("nested too deeply") && $0.message.contains("32") && $0.message.contains("event.json") } == true)
     }
 
     @Test("a pointer larger than 1 MiB is refused by its size before it is parsed")
     func oversizedPointer() throws {
-        let test = try liveRegistry()
+        let test = try LiveRegistry()
         defer { test.remove() }
         let forger = try StateForger(test)
         let path = try forger.shardedPath("support-agent", under: "channels/prod/pointers")
@@ -330,9 +397,11 @@ struct HostileRegistryTests {
 
     @Test(
         "a version record whose commit is not a hex id: show, resolve and verify say it is malformed, not moved",
-        arguments: ["not-a-commit", "", String(repeating: "g", count: 40), "\u{1b}[2J"])
-    func malformedCommitID(_ commit: String) throws {
-        let test = try liveRegistry()
+        arguments: ["not-a-commit", "", String(repeating: "g", count: 40), "<ESC>[2J"])
+    func malformedCommitID(_ label: String) throws {
+        // The test's name shows the argument raw, so the ESC is put in here.
+        let commit = label.replacingOccurrences(of: "<ESC>", with: "\u{1b}")
+        let test = try LiveRegistry()
         defer { test.remove() }
         let forger = try StateForger(test)
         let record = try forger.shardedPath("support-agent", under: "versions") + "/1.0.0"
@@ -342,11 +411,14 @@ struct HostileRegistryTests {
         let registry = try Registry.open(at: test.path)
         func malformed(_ error: PromptRegError?) -> Bool {
             guard let message = error?.message else { return false }
-            return (message.contains("not a 40-digit hexadecimal commit id") || message.contains("not a commit id")) && !message.contains("moved")
+            return (message.contains("not a 40-digit hexadecimal commit id") || message.contains("not a commit id"))
+                && !message.contains("moved")
         }
         let shown = integrityError("show") { _ = try registry.show(.version("support-agent", SemanticVersion(1, 0, 0))) }
         #expect(malformed(shown), "\(String(describing: shown))")
-        let pinned = integrityError("resolve pinned") { _ = try registry.resolve(.pinned(.version("support-agent", SemanticVersion(1, 0, 0)))) }
+        let pinned = integrityError("resolve pinned") {
+            _ = try registry.resolve(.pinned(.version("support-agent", SemanticVersion(1, 0, 0))))
+        }
         #expect(malformed(pinned), "\(String(describing: pinned))")
         let channel = integrityError("resolve prod") { _ = try registry.resolve(.channel("support-agent")) }
         #expect(malformed(channel), "\(String(describing: channel))")

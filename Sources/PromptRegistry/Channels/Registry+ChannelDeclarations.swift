@@ -8,8 +8,8 @@ extension StateSnapshot {
         throw PromptRegError(
             .notFound,
             "no channel named '\(channel)'\(suggestion.map { "; did you mean '\($0)'?" } ?? "") (declared: \(declared.joined(separator: ", ")))",
-            fix: suggestion.map { "use '\($0)', or declare '\(channel)' first if it is meant to be new" } ?? "declare it first",
-            remedy: .createChannel(name: channel), subject: .init(channel: channel))
+            fix: suggestion.map { "use '\($0)'; if '\(channel)' is meant to be a new channel, declare it first" } ?? "declare it first",
+            remedy: suggestion == nil ? .createChannel(name: channel) : nil, subject: .init(channel: channel))
     }
 
     /// The declaration of `channel`: stored, or implied by its pointers in an older registry.

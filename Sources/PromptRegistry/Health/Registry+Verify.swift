@@ -123,6 +123,9 @@ private struct RegistryCheck {
                 } else if state.parents.isEmpty, event.seq != 0 {
                     failure = fail("has no parent but sequence \(event.seq): the history was truncated")
                 }
+                if failure == nil, let mismatch = try EventReplayCheck(store: store).problem(state, event) {
+                    failure = fail(mismatch)
+                }
                 if let (subject, message) = failure {
                     problem(subject, message)
                     return count

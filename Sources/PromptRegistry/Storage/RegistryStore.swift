@@ -174,3 +174,10 @@ extension RegistryStore {
         try translatingGitErrors { try repository.isDescendant(commit.object, of: ancestor.object) }
     }
 }
+
+extension RegistryStore {
+    /// The paths of the files that differ between two trees, sorted.
+    func changedFiles(from old: TreeID, to new: TreeID) throws -> [String] {
+        try translatingGitErrors { try repository.changedFiles(from: old.object, to: new.object) }
+    }
+}

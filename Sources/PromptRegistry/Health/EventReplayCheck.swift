@@ -1,0 +1,44 @@
+/// Checks that a state commit's event says everything its tree changed: each pointer, version
+/// record and digest index file that differs from the parent's must be a change the event lists,
+/// and each change the event lists must have changed its file. A commit whose event hides a
+/// pointer move (forged, or written by something other than promptreg) fails.
+struct EventReplayCheck {
+    let store: RegistryStore
+
+    /// What is wrong with `state`'s event against its parent's tree; nil when it matches.
+    func problem(_ state: StateSnapshot, _ event: StateEvent) throws -> String? {
+        guard let parent = try state.parent() else { return nil }
+        let changed = Set(try store.changedFiles(from: parent.tree, to: state.tree))
+        let explained = Set(event.changes.flatMap(paths))
+        let unexplained = changed.filter { path in
+            !explained.contains(path) && !isBookkeeping(path, action: event.action)
+        }
+        if let path = unexplained.sorted().first {
+            return "its tree changes \(path), which its event (\(event.action.rawValue), \(event.changes.count) change(s)) does not list: the event does not describe the commit"
+        }
+        if let path = explained.subtracting(changed).sorted().first {
+            return "its event lists a change of \(path), which its tree does not make"
+        }
+        return nil
+    }
+
+    /// The state files one listed change writes.
+    private func paths(_ change: StateChange) -> [String] {
+        if let channel = change.channel { return [Layout.pointerFile(channel, change.bundle)] }
+        guard let target = change.to else { return [] }
+        return [Layout.versionRecordFile(change.bundle, target.version), Layout.digestIndexFile(change.bundle, target.digest)]
+    }
+
+    /// Files an event writes without listing them: itself, undo entries, channel declarations.
+    private func isBookkeeping(_ path: String, action: StateEvent.Action) -> Bool {
+        if path == Layout.eventFile { return true }
+        let parts = path.split(separator: "/")
+        guard parts.count >= 3, parts[0] == "channels" else { return false }
+        switch action {
+        case .promote, .rollback: return parts[2] == "undo"
+        case .channelCreate, .initialise: return parts.count == 3 && parts[2] == "channel.json"
+        case .channelDelete: return parts[2] == "undo" || (parts.count == 3 && parts[2] == "channel.json")
+        case .publish: return false
+        }
+    }
+}
