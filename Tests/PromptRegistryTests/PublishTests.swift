@@ -88,4 +88,21 @@ struct PublishTests {
         #expect(throws: PromptRegError.self) { try Registry.create(at: other, actor: "tester") }
         #expect(try String(contentsOfFile: "\(other)/notes.txt", encoding: .utf8) == "keep me")
     }
+
+    @Test("an unrecorded version ref of other content (an interrupted publish) is skipped past at once, not waited on")
+    func unrecordedVersionRefIsSkipped() throws {
+        let registry = try TestRegistry()
+        defer { registry.remove() }
+        let repository = try GitRepository.open(at: registry.path)
+        let first = try #require(try repository.referenceTarget("refs/promptreg/versions/support-agent/1.0.0"))
+        // What a publish killed between its version ref and its state commit leaves: a ref no state records.
+        try repository.updateReference(
+            "refs/promptreg/versions/support-agent/1.0.1", to: first, expecting: .absent, logMessage: "interrupted")
+        let started = Date()
+        let version = try registry.publishPatch("support-agent", adding: "Thank the customer.")
+        #expect(version == SemanticVersion(1, 0, 2))
+        #expect(Date().timeIntervalSince(started) < 2, "the publish waited on the unrecorded ref")
+        let warnings = try registry.registry.verify().warnings
+        #expect(warnings.contains { $0.subject.hasSuffix("support-agent/1.0.1") && $0.message.contains("interrupted") })
+    }
 }

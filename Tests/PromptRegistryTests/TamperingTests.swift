@@ -109,7 +109,63 @@ struct TamperingTests {
         let older = try repository.readCommit(try repository.readCommit(head).parents[0]).parents[0]
         try repository.updateReference("refs/promptreg/state", to: older, expecting: .pointsAt(head), logMessage: "rewind")
         let report = try test.registry.verify()
-        #expect(report.problems.contains { $0.message.contains("rewritten or rewound") }, "\(report.problems)")
+        #expect(report.problems.contains { $0.message.contains("went backwards") }, "\(report.problems)")
+        // The accepted-state mark refuses the older state for every read and write too.
+        expectIntegrityFailure(test, .channel("support-agent"), mentioning: "went backwards")
+        #expect(throws: PromptRegError.self) {
+            try test.registry.promote(.version("support-agent", SemanticVersion(1, 0, 0)), to: "canary", message: "m", actor: "a")
+        }
+    }
+
+    @Test("a state ref rewound with no reflog entry (ref file edited) is refused by the accepted-state mark")
+    func rewoundWithoutReflog() throws {
+        let test = try registry()
+        defer { test.remove() }
+        let repository = try GitRepository.open(at: test.path)
+        let head = try #require(try repository.referenceTarget("refs/promptreg/state"))
+        let older = try repository.readCommit(head).parents[0]
+        try FileManager.default.removeItem(atPath: "\(test.path)/logs/refs/promptreg/state")
+        try (older.hex + "\n").write(toFile: "\(test.path)/refs/promptreg/state", atomically: true, encoding: .utf8)
+        expectIntegrityFailure(test, .channel("support-agent"), mentioning: "went backwards")
+        let report = try test.registry.verify()
+        #expect(report.problems.contains { $0.message.contains("went backwards") }, "\(report.problems)")
+        #expect(!report.warnings.contains { $0.message.contains("publishing the same content again") }, "\(report.warnings)")
+    }
+
+    @Test("a forged state commit whose event lists no change but whose tree moves a pointer fails verify")
+    func eventHidesPointerMove() throws {
+        let test = try registry()
+        defer { test.remove() }
+        let repository = try GitRepository.open(at: test.path)
+        let tree = try repository.readCommit(try #require(try repository.referenceTarget("refs/promptreg/state"))).tree
+        let pointerPath = try #require(try findFile(named: "support-agent", under: "channels/prod/pointers", in: tree, repository))
+        var pointer = try JSONDecoder().decode(ChannelPointer.self, from: try #require(try repository.readFile(pointerPath, inTree: tree)))
+        pointer.traffic = nil
+        pointer.actor = "mallory"
+        try forgeStateCommit(test) { files, event in
+            files[pointerPath] = try JSONEncoder().encode(pointer)
+            event.changes = []
+            event.message = "nothing to see"
+        }
+        let report = try test.registry.verify()
+        #expect(report.problems.contains { $0.message.contains("does not list") && $0.message.contains(pointerPath) }, "\(report.problems)")
+    }
+
+    @Test("verify accepts a fast-forward of several state commits made by stock git fetch")
+    func stockFetchFastForward() throws {
+        let test = try registry()
+        defer { test.remove() }
+        let mirror = test.directory.join("mirror.git")
+        #expect(try StockGit.run(test.path, ["clone", "--quiet", "--mirror", test.path, mirror]).status == 0)
+        for traffic in [5.0, 10, 20] {
+            try test.registry.promote(.version("support-agent", SemanticVersion(1, 0, 0)), to: "canary", traffic: traffic, message: "ramp", actor: "ops")
+        }
+        try StockGit.run(mirror, ["config", "core.logAllRefUpdates", "always"])
+        #expect(try Registry.open(at: mirror).verify().ok)
+        let fetched = try StockGit.run(mirror, ["fetch", "--quiet", test.path, "+refs/promptreg/*:refs/promptreg/*"])
+        #expect(fetched.status == 0, "\(fetched.output)")
+        let report = try Registry.open(at: mirror).verify()
+        #expect(report.ok, "\(report.problems)")
     }
 
     @Test("a channel pointing at a version with another digest than it was promoted with")
