@@ -332,8 +332,9 @@ struct HostileRegistryTests {
         #expect(list.items.count == 3)
         #expect(list.damaged.count == 1 && list.damaged[0].location.contains(path))
         let report = try registry.verify()
-        #expect(report.problems.map(\.subject) == ["support-agent on prod"], "\(report.problems)")
-        #expect(report.problems.first?.message.contains(path) == true)
+        // The damaged pointer, and (the forged commit's event lists no change) the state history.
+        #expect(report.problems.map(\.subject).sorted() == ["state", "support-agent on prod"], "\(report.problems)")
+        #expect(report.problems.first { $0.subject == "support-agent on prod" }?.message.contains(path) == true)
         #expect(report.versionsChecked == 3)
         let resolve = integrityError("resolve") { _ = try registry.resolve(.channel("support-agent")) }
         #expect(resolve?.message.contains(path) == true)
