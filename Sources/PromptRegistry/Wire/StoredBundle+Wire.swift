@@ -1,6 +1,6 @@
 extension StoredBundle: Encodable {
     enum CodingKeys: String, CodingKey {
-        case name, version, digest, layers, actor, time, message, description, model, parameters, tools, output
+        case actor, time, message, description, model, parameters, tools, output
         case prompt
         case allowFloatingModel = "allow_floating_model"
         case allowSecrets = "allow_secrets"
@@ -8,11 +8,8 @@ extension StoredBundle: Encodable {
 
     /// Everything a reader needs: identity, digests, who/when/why, and every layer.
     public func encode(to encoder: Encoder) throws {
+        try VersionIdentity(name: name, version: version, digest: digest, layerDigests: layerDigests).encode(to: encoder)
         var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(name, forKey: .name)
-        try container.encode(version, forKey: .version)
-        try container.encode(digest, forKey: .digest)
-        try container.encode(Dictionary(uniqueKeysWithValues: layerDigests.map { ($0.key.rawValue, $0.value) }), forKey: .layers)
         try container.encode(publish.actor, forKey: .actor)
         try container.encode(publish.time, forKey: .time)
         try container.encode(publish.message, forKey: .message)
