@@ -34,11 +34,15 @@ struct PromoteCommand: RegistryCommand {
         help: ArgumentHelp("Canary share of subjects: a plain decimal from 0 to 100, e.g. 5 or 12.5.", valueName: "percent"))
     var traffic: TrafficPercent?
 
+    @Flag(name: .long, help: "Promote although the channel's gate refuses; -m gives the reason (recorded).")
+    var overrideGate = false
+
     @OptionGroup var registryOptions: RegistryOptions
     @OptionGroup var write: WriteOptions
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
+        if overrideGate, write.message == nil { throw ValidationError("--override-gate needs the reason: -m \"...\"") }
         if source.contains("@") {
             if !names.isEmpty { throw ValidationError("bundle names go with 'promote FROM TO', not with NAME@VERSION") }
         } else if traffic != nil {
@@ -53,11 +57,11 @@ struct PromoteCommand: RegistryCommand {
             let reference = try BundleReference(parsing: source)
             event = try registry.promote(
                 reference, to: channel, traffic: traffic?.value, message: write.message(or: "promote \(reference) to \(channel)"),
-                actor: actor)
+                actor: actor, overrideGate: overrideGate ? write.message : nil)
         } else {
             event = try registry.promote(
                 channel: source, to: channel, bundles: names, message: write.message(or: "promote \(source) to \(channel)"),
-                actor: actor)
+                actor: actor, overrideGate: overrideGate ? write.message : nil)
         }
         try EventPrinter.print(event, json: output.json)
     }

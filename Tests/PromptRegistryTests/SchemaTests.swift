@@ -33,6 +33,9 @@ struct SchemaTests {
         case ("channels", 6) where parts[2] == "pointers": return "pointer"
         case ("channels", 4) where parts[2] == "undo": return "undo"
         case ("channels", 3) where parts[2] == "channel.json": return "channel"
+        case ("evals", 7): return "eval-statement"
+        case ("policy", 3) where parts[1] == "gates": return "gate"
+        case ("policy", 2) where parts[1] == "ramp.json": return "ramp"
         default: return nil
         }
     }
@@ -57,6 +60,16 @@ struct SchemaTests {
         }
         try registry.promote(channel: "canary", to: "prod", message: "release", actor: "ops")
         try registry.rollback(channel: "prod", message: "undo", actor: "ops")
+        let dataset = Digest(of: Array("eval set".utf8))
+        let run = EvalRun(
+            score: 0.9, cases: 10, passed: 9, failed: 1, errored: 0, dataset: dataset, judge: "gpt-4o-2024-08-06",
+            results: [.init(id: "c1", outcome: "pass"), .init(id: "c2", outcome: "fail")])
+        try registry.recordEval(.version("support-agent", SemanticVersion(1, 0, 1)), suite: "refunds", run: run, message: "m", actor: "ci")
+        try registry.setGate(GateRule(channel: "prod", suite: "refunds", maxDrop: 0.03, dataset: dataset), message: "gate", actor: "ops")
+        try registry.setRampPolicy(RampPolicy(steps: [5, 50, 100], minDwellSeconds: 60), message: "ramp", actor: "ops")
+        try registry.promote(
+            .version("support-triage", SemanticVersion(1, 0, 1)), to: "prod", message: "no eval yet", actor: "ops",
+            overrideGate: "hotfix")
 
         var pairs: [(String, String)] = []
         for name in Fixtures.exampleNames {
@@ -85,6 +98,7 @@ struct SchemaTests {
                 pairs.append((schema, try save(try #require(try repository.readFile(file, inTree: tree)))))
             }
         }
+        pairs.append(("eval-results", try save(try JSONEncoder().encode(run))))
         var stateCommit: ObjectID? = try repository.referenceTarget("refs/promptreg/state")
         while let commit = stateCommit {
             let info = try repository.readCommit(commit)

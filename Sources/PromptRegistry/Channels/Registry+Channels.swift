@@ -9,8 +9,11 @@ extension Registry {
     /// Points `channel` of one bundle at the version `reference` names (which is verified first).
     /// `traffic` (0-100) is the canary share and is only accepted for the canary channel.
     @discardableResult
+    /// A channel's promotion gate refuses a candidate without a good enough eval result, unless
+    /// `overrideGate` gives a reason (recorded with the event).
     public func promote(
-        _ reference: BundleReference, to channel: String, traffic: Double? = nil, message: String, actor: String
+        _ reference: BundleReference, to channel: String, traffic: Double? = nil, message: String, actor: String,
+        overrideGate: String? = nil
     ) throws -> StateEvent {
         try Names.checkChannel(channel)
         if let traffic {
@@ -41,18 +44,20 @@ extension Registry {
                     "\(channel) of \(reference.name) already points at \(record.version)\(current.traffic.map { " with \(PointerTarget.percent($0)) traffic" } ?? ""); nothing changed"
                 )
             }
+            let refusal = try snapshot.gateRefusal(channel, reference.name, candidate: record)
             var plan = ChannelPlan(snapshot: snapshot)
             try plan.move(reference.name, on: channel, from: current, to: pointer)
-            return try plan.update(action: .promote, message: message)
+            return try Self.gated(plan.update(action: .promote, message: message), refusals: [refusal].compactMap { $0 }, override: overrideGate)
         }
     }
 
     /// Gives channel `target` the version channel `source` has, for `names` (every bundle on
     /// `source` when empty), in one state commit. A promoted canary's traffic goes back to 0.
     @discardableResult
-    public func promote(channel source: String, to target: String, bundles names: [String] = [], message: String, actor: String) throws
-        -> StateEvent
-    {
+    public func promote(
+        channel source: String, to target: String, bundles names: [String] = [], message: String, actor: String,
+        overrideGate: String? = nil
+    ) throws -> StateEvent {
         try Names.checkChannel(source)
         try Names.checkChannel(target)
         guard source != target else {
@@ -73,6 +78,7 @@ extension Registry {
                     remedy: .promote(bundle: nil, channel: source), subject: .init(channel: source))
             }
             var plan = ChannelPlan(snapshot: snapshot)
+            var refusals: [PromptRegError] = []
             for name in selected {
                 guard let pointer = onSource[name] else {
                     throw PromptRegError(
@@ -81,6 +87,8 @@ extension Registry {
                 }
                 let current = try snapshot.pointer(target, name)
                 if current?.version != pointer.version || current?.digest != pointer.digest {
+                    let candidate = try Self.findVersion(.version(name, pointer.version), in: snapshot)
+                    if let refusal = try snapshot.gateRefusal(target, name, candidate: candidate) { refusals.append(refusal) }
                     let moved = ChannelPointer(
                         version: pointer.version, digest: pointer.digest, traffic: target == canaryChannel ? 0 : nil,
                         seq: stamp.seq, time: stamp.time, actor: stamp.actor)
@@ -96,8 +104,18 @@ extension Registry {
                 throw PromptRegError(
                     .conflict, "\(target) already runs what \(source) runs for \(selected.joined(separator: ", ")); nothing changed")
             }
-            return try plan.update(action: .promote, message: message)
+            return try Self.gated(plan.update(action: .promote, message: message), refusals: refusals, override: overrideGate)
         }
+    }
+
+    /// `update` when no gate refused it, or when `override` gives a reason (recorded with it);
+    /// else the first refusal.
+    static func gated(_ update: StateUpdate, refusals: [PromptRegError], override: String?) throws -> StateUpdate {
+        guard let refusal = refusals.first else { return update }
+        guard let override, !override.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw refusal }
+        var overridden = update
+        overridden.gateOverride = "\(override) (overrode: \(refusals.map(\.message).joined(separator: "; ")))"
+        return overridden
     }
 
     /// Reverts the most recent change to `channel` (for the bundles it touched, or only `names`),

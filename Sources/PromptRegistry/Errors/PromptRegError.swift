@@ -17,6 +17,7 @@ public struct PromptRegError: Error, CustomStringConvertible, Sendable, Equatabl
             case storage
             case unavailable
             case refused
+            case gateFailed = "gate-failed"
         }
         private let value: Value
         private init(_ value: Value) { self.value = value }
@@ -39,6 +40,9 @@ public struct PromptRegError: Error, CustomStringConvertible, Sendable, Equatabl
         public static let unavailable = Code(.unavailable)
         /// A remote's server refused a change (a hook, a protected ref).
         public static let refused = Code(.refused)
+
+        /// A promotion gate refused the candidate (no eval result, or a score that dropped too far).
+        public static let gateFailed = Code(.gateFailed)
 
         /// Every code this version of the library reports.
         public static let all: [Code] = Value.allCases.map(Code.init)

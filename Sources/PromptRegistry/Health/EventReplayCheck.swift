@@ -32,13 +32,19 @@ struct EventReplayCheck {
     /// Files an event writes without listing them: itself, undo entries, channel declarations.
     private func isBookkeeping(_ path: String, action: StateEvent.Action) -> Bool {
         if path == Layout.eventFile { return true }
+        switch action {
+        case .evalRecord: return path.hasPrefix("evals/")
+        case .gateChange: return path.hasPrefix("policy/gates/")
+        case .rampChange: return path == Layout.rampFile
+        default: break
+        }
         let parts = path.split(separator: "/")
         guard parts.count >= 3, parts[0] == "channels" else { return false }
         switch action {
         case .promote, .rollback: return parts[2] == "undo"
         case .channelCreate, .initialise: return parts.count == 3 && parts[2] == "channel.json"
         case .channelDelete: return parts[2] == "undo" || (parts.count == 3 && parts[2] == "channel.json")
-        case .publish: return false
+        case .publish, .evalRecord, .gateChange, .rampChange: return false
         }
     }
 }

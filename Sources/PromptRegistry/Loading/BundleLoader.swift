@@ -54,7 +54,7 @@ public struct BundleLoader: Sendable {
         try Self.checkNoTabIndentation(yaml, file: files.display(manifestFile))
         try checkNesting(yaml, file: files.display(manifestFile))
         let parser: Parser
-        let rootNode: Node?
+        let rootNode: Yams.Node?
         do {
             parser = try Parser(yaml: yaml)
             rootNode = try parser.singleRoot()

@@ -3,7 +3,7 @@ import Yams
 /// One node of a YAML document with where it came from, for reading a fixed schema with errors
 /// that name the file, the field path and the line.
 struct YAMLField {
-    let node: Node
+    let node: Yams.Node
     let file: String
     let path: String
 
@@ -134,7 +134,7 @@ struct YAMLField {
         return value
     }
 
-    private func plainScalar() throws -> Node.Scalar {
+    private func plainScalar() throws -> Yams.Node.Scalar {
         try checkPlain()
         guard case .scalar(let scalar) = node else { throw fail("expected a single value, found \(kindName)", fix: "give one value here, not a list or a mapping") }
         return scalar

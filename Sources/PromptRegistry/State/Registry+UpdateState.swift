@@ -25,7 +25,7 @@ extension Registry {
                 let update = try intent(snapshot, stamp)
                 let event = StateEvent(
                     seq: stamp.seq, time: stamp.time, actor: actor, action: update.action, message: update.message,
-                    changes: update.changes)
+                    changes: update.changes, gateOverride: update.gateOverride)
                 switch try store.commitState(event, files: update.files, on: snapshot).0 {
                 case .moved: return event
                 case .lostRace: lockedLastTime = false

@@ -8,6 +8,12 @@ public struct StateEvent: Codable, Sendable, Equatable {
         case channelCreate = "channel-create"
         /// A channel and all its pointers were removed.
         case channelDelete = "channel-delete"
+        /// An eval result was recorded for a bundle digest.
+        case evalRecord = "eval-record"
+        /// A channel's promotion gate was set or removed.
+        case gateChange = "gate"
+        /// The canary ramp steps were configured.
+        case rampChange = "ramp-policy"
     }
     /// Format tag.
     public var format = "promptreg.event/v1"
@@ -23,6 +29,13 @@ public struct StateEvent: Codable, Sendable, Equatable {
     public var message: String
     /// What changed.
     public var changes: [StateChange]
+    /// Why a promotion gate was overridden, when this move went through one that refused it.
+    public var gateOverride: String? = nil
+
+    enum CodingKeys: String, CodingKey {
+        case format, seq, time, actor, action, message, changes
+        case gateOverride = "gate_override"
+    }
 }
 
 /// One change of a state commit: a version published (no channel) or a channel pointer moved.

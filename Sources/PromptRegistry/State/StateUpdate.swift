@@ -5,6 +5,8 @@ struct StateUpdate {
     var message: String
     var changes: [StateChange]
     var files: [String: [UInt8]?]
+    /// Why a refusing promotion gate was overridden, if one was.
+    var gateOverride: String? = nil
 }
 
 /// The sequence number, time and actor the state commit being prepared will carry.
@@ -24,6 +26,7 @@ extension StateEvent {
         lines.append("time: \(time)")
         lines.append("actor: \(actor)")
         lines.append("action: \(action.rawValue)")
+        if let gateOverride { lines.append("gate-override: \(gateOverride)") }
         for change in changes {
             let from = change.from.map(\.description) ?? "(none)"
             let to = change.to.map(\.description) ?? "(none)"

@@ -46,8 +46,23 @@ enum Layout {
     /// One undo entry per file, named by its zero-padded sequence number so git's name order is
     /// the order of the changes.
     static func undoEntryFile(_ channel: String, seq: Int64) -> String {
-        "\(undoDirectory(channel))/\(String(repeating: "0", count: max(0, 12 - String(seq).count)))\(seq)"
+        "\(undoDirectory(channel))/\(padded(seq))"
     }
+    /// A sequence number zero-padded to 12 digits, so git's name order is numeric order.
+    static func padded(_ seq: Int64) -> String {
+        String(repeating: "0", count: max(0, 12 - String(seq).count)) + String(seq)
+    }
+    /// The eval results of one bundle digest, one directory per suite.
+    static func evalsDirectory(_ name: String, _ digest: Digest) -> String { "evals/\(shard(name))/\(name)/\(digest.hex)" }
+    /// One eval result: its suite and the state sequence number that recorded it.
+    static func evalFile(_ name: String, _ digest: Digest, suite: String, seq: Int64) -> String {
+        "\(evalsDirectory(name, digest))/\(suite)/\(padded(seq)).json"
+    }
+    /// The promotion gate of a channel.
+    static func gateFile(_ channel: String) -> String { "policy/gates/\(channel).json" }
+    /// The canary ramp policy.
+    static let rampFile = "policy/ramp.json"
+
     /// The shard of bundle `name`: `x/y`, the first two hex digits of SHA-256 of the name.
     static func shard(_ name: String) -> String {
         let digits = Hex.string(SHA256.hash(data: Array(name.utf8)).prefix(1))

@@ -95,7 +95,8 @@ extension Registry {
             let stamp = StateStamp(seq: try snapshot.event().seq + 1, time: Timestamp.string(Date()), actor: actor)
             let update = try intent(snapshot, stamp)
             let event = StateEvent(
-                seq: stamp.seq, time: stamp.time, actor: actor, action: update.action, message: update.message, changes: update.changes)
+                seq: stamp.seq, time: stamp.time, actor: actor, action: update.action, message: update.message, changes: update.changes,
+                gateOverride: update.gateOverride)
             let commit = try store.writeStateCommit(event, files: update.files, on: snapshot)
             _ = try sync.sendVersionRefs()
             let remoteState = try store.target(of: RegistryStore.trackingRef(Layout.stateRef, remote: remote))

@@ -53,6 +53,8 @@ struct StateReplay {
             for change in event.changes { try repoint(change, from: original, on: current, stamp, undoable: event.action == .promote, into: &plan) }
         case .channelCreate, .channelDelete:
             try redeclare(from: original, on: current, into: &plan)
+        case .evalRecord, .gateChange, .rampChange:
+            try copyFiles(from: original, into: &plan)
         }
         return try plan.update(action: event.action, message: event.message)
     }
@@ -90,6 +92,15 @@ struct StateReplay {
         if let now, now.version == pointer.version, now.digest == pointer.digest, now.traffic == pointer.traffic { return }
         (pointer.seq, pointer.time, pointer.actor) = (stamp.seq, stamp.time, stamp.actor)
         try plan.move(change.bundle, on: channel, from: now, to: pointer, undoable: undoable)
+    }
+
+    /// The files `original` changed (eval records, policy documents), as it left them: records
+    /// never collide (each is named by its own sequence number) and a policy's last write wins.
+    private func copyFiles(from original: StateSnapshot, into plan: inout ChannelPlan) throws {
+        guard let parent = try original.parent() else { return }
+        for path in try store.changedFiles(from: parent.tree, to: original.tree) where path != Layout.eventFile {
+            plan.setFile(path, to: try store.file(path, in: original.tree).map(Array.init))
+        }
     }
 
     /// Channel declarations: those `original` added are declared, those it removed are removed.

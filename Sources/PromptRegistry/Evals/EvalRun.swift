@@ -1,0 +1,117 @@
+import Foundation
+
+/// One run of an eval suite against one bundle version: what `eval record` reads from a results
+/// file and what the registry stores (inside an in-toto statement).
+public struct EvalRun: Codable, Sendable, Equatable {
+    /// The outcome of one case.
+    public struct CaseOutcome: Codable, Sendable, Equatable {
+        /// The case's id within the eval set.
+        public var id: String
+        /// `pass`, `fail` or `error`.
+        public var outcome: String
+    }
+
+    /// The suite's score, 0 to 1 (higher is better).
+    public var score: Double
+    /// How many cases ran.
+    public var cases: Int
+    /// How many passed, failed and errored.
+    public var passed: Int
+    public var failed: Int
+    public var errored: Int
+    /// The digest of the eval set (`sha256:HEX`), so scores are compared on the same cases.
+    public var dataset: Digest
+    /// The judge model, pinned, when a model graded the answers.
+    public var judge: String?
+    /// Per-case outcomes, when the results file has them.
+    public var results: [CaseOutcome]?
+
+    /// The outcomes a case may have.
+    public static let outcomes: Set<String> = ["pass", "fail", "error"]
+
+    /// What is wrong with this run, if anything (a score outside 0...1, counts that do not add up).
+    var problem: String? {
+        guard score.isFinite, (0...1).contains(score) else { return "score \(score) is outside 0...1" }
+        guard cases >= 0, passed >= 0, failed >= 0, errored >= 0 else { return "counts must not be negative" }
+        guard passed + failed + errored == cases else {
+            return "passed + failed + errored (\(passed) + \(failed) + \(errored)) is not cases (\(cases))"
+        }
+        if let results {
+            if let bad = results.first(where: { !Self.outcomes.contains($0.outcome) }) {
+                return "results: case '\(Names.printable(bad.id))' has outcome '\(Names.printable(bad.outcome))'; use pass, fail or error"
+            }
+            guard Set(results.map(\.id)).count == results.count else { return "results: case ids repeat" }
+        }
+        return nil
+    }
+}
+
+extension EvalRun {
+    /// Reads a results file: promptreg's own format (see `schemas/eval-results.schema.json`) or
+    /// the JSON that `promptfoo eval -o FILE.json` writes. `dataset` overrides (and for promptfoo
+    /// files defaults to) the digest of the eval set.
+    public static func read(from path: String, dataset override: Digest? = nil) throws -> EvalRun {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw PromptRegError(.notFound, "\(path): results file not found", fix: "pass the JSON file your eval run wrote", subject: .init(file: path))
+        }
+        let document = try JSONValue(parsing: data, file: path)
+        var run: EvalRun
+        if let promptfoo = document.objectValue?["results"]?.objectValue, promptfoo["stats"] != nil {
+            run = try PromptfooResults(promptfoo, file: path).run(dataset: override)
+        } else {
+            run = try CanonicalJSON.decode(EvalRun.self, from: data, file: path)
+            if let override { run.dataset = override }
+        }
+        if let problem = run.problem {
+            throw PromptRegError.invalid(file: path, problem, fix: "correct the results file (schemas/eval-results.schema.json)")
+        }
+        return run
+    }
+}
+
+/// The JSON `promptfoo eval -o FILE.json` writes (results version 2 or 3): per-test results with
+/// `success`, `error`, `testIdx` and `vars`, and `stats` with `successes`, `failures`, `errors`.
+/// The score is the pass rate; the dataset digest, unless given, is the SHA-256 of the canonical
+/// JSON of the tests' `vars` in test order. Files with several prompts or providers are refused
+/// (one bundle version is one prompt).
+private struct PromptfooResults {
+    let members: [String: JSONValue]
+    let file: String
+
+    init(_ members: [String: JSONValue], file: String) {
+        self.members = members
+        self.file = file
+    }
+
+    func run(dataset override: Digest?) throws -> EvalRun {
+        let results = members["results"]?.arrayValue ?? []
+        guard !results.isEmpty else { throw fail("results.results is empty or missing") }
+        var outcomes: [Int: EvalRun.CaseOutcome] = [:]
+        var vars: [Int: JSONValue] = [:]
+        var prompts = Set<JSONValue>()
+        for result in results {
+            guard let fields = result.objectValue, case .integer(let index) = fields["testIdx"] ?? .null else {
+                throw fail("a result has no integer testIdx")
+            }
+            prompts.insert(fields["promptIdx"] ?? .null)
+            let hasError = fields["error"].map { $0 != .null && $0 != .string("") } ?? false
+            let outcome = hasError ? "error" : fields["success"] == .bool(true) ? "pass" : "fail"
+            outcomes[Int(index)] = EvalRun.CaseOutcome(id: "test-\(index)", outcome: outcome)
+            vars[Int(index)] = fields["vars"] ?? .null
+        }
+        guard prompts.count == 1 else {
+            throw fail("the file holds results for \(prompts.count) prompts or providers; export one prompt and one provider per file")
+        }
+        let ordered = outcomes.keys.sorted().compactMap { outcomes[$0] }
+        let passed = ordered.filter { $0.outcome == "pass" }.count
+        let errored = ordered.filter { $0.outcome == "error" }.count
+        let dataset = override ?? Digest(of: JSONValue.array(vars.keys.sorted().compactMap { vars[$0] }).canonicalBytes)
+        return EvalRun(
+            score: Double(passed) / Double(ordered.count), cases: ordered.count, passed: passed,
+            failed: ordered.count - passed - errored, errored: errored, dataset: dataset, judge: nil, results: ordered)
+    }
+
+    private func fail(_ problem: String) -> PromptRegError {
+        .invalid(file: file, field: "results", "promptfoo results: \(problem)", fix: "pass the file 'promptfoo eval -o FILE.json' wrote")
+    }
+}
