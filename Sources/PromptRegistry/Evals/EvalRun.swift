@@ -9,6 +9,12 @@ public struct EvalRun: Codable, Sendable, Equatable {
         public var id: String
         /// `pass`, `fail` or `error`.
         public var outcome: String
+
+        /// Case `id` with `outcome`.
+        public init(id: String, outcome: String) {
+            self.id = id
+            self.outcome = outcome
+        }
     }
 
     /// The suite's score, 0 to 1 (higher is better).
@@ -25,6 +31,15 @@ public struct EvalRun: Codable, Sendable, Equatable {
     public var judge: String?
     /// Per-case outcomes, when the results file has them.
     public var results: [CaseOutcome]?
+
+    /// A run with these figures.
+    public init(
+        score: Double, cases: Int, passed: Int, failed: Int, errored: Int, dataset: Digest, judge: String? = nil,
+        results: [CaseOutcome]? = nil
+    ) {
+        (self.score, self.cases, self.passed, self.failed, self.errored) = (score, cases, passed, failed, errored)
+        (self.dataset, self.judge, self.results) = (dataset, judge, results)
+    }
 
     /// The outcomes a case may have.
     public static let outcomes: Set<String> = ["pass", "fail", "error"]
@@ -69,6 +84,14 @@ extension EvalRun {
     }
 }
 
+extension EvalRun {
+    /// The digest promptreg gives a promptfoo eval set: SHA-256 of the canonical JSON array of the
+    /// tests' `vars`, in test order.
+    public static func promptfooDataset(vars: [JSONValue]) -> Digest {
+        Digest(of: JSONValue.array(vars).canonicalBytes)
+    }
+}
+
 /// The JSON `promptfoo eval -o FILE.json` writes (results version 2 or 3): per-test results with
 /// `success`, `error`, `testIdx` and `vars`, and `stats` with `successes`, `failures`, `errors`.
 /// The score is the pass rate; the dataset digest, unless given, is the SHA-256 of the canonical
@@ -105,7 +128,7 @@ private struct PromptfooResults {
         let ordered = outcomes.keys.sorted().compactMap { outcomes[$0] }
         let passed = ordered.filter { $0.outcome == "pass" }.count
         let errored = ordered.filter { $0.outcome == "error" }.count
-        let dataset = override ?? Digest(of: JSONValue.array(vars.keys.sorted().compactMap { vars[$0] }).canonicalBytes)
+        let dataset = override ?? EvalRun.promptfooDataset(vars: vars.keys.sorted().compactMap { vars[$0] })
         return EvalRun(
             score: Double(passed) / Double(ordered.count), cases: ordered.count, passed: passed,
             failed: ordered.count - passed - errored, errored: errored, dataset: dataset, judge: nil, results: ordered)
