@@ -17,6 +17,7 @@ if ! pkg-config --exists libgit2 2>/dev/null; then missing+=(libgit2-dev); fi
 command -v git >/dev/null || missing+=(git)
 command -v python3 >/dev/null || missing+=(python3 python3-pip)
 [ -x /usr/bin/time ] || missing+=(time)   # GNU time: peak memory in the benchmark suite
+[ -x /usr/sbin/lighttpd ] || command -v lighttpd >/dev/null || missing+=(lighttpd)   # serves git http-backend in the sync tests
 if [ ${#missing[@]} -gt 0 ]; then
   echo "install-deps: installing ${missing[*]}"
   as_root apt-get update -qq

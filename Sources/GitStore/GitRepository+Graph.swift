@@ -12,3 +12,16 @@ extension GitRepository {
         return result == 1
     }
 }
+
+extension GitRepository {
+    /// The best common ancestor of `one` and `two`; nil when their histories are unrelated.
+    package func mergeBase(_ one: ObjectID, _ two: ObjectID) throws -> ObjectID? {
+        var base = git_oid()
+        var first = one.oid
+        var second = two.oid
+        let result = git_merge_base(&base, handle, &first, &second)
+        if result == GIT_ENOTFOUND.rawValue { return nil }
+        try check(result, "find the common history of \(one) and \(two)")
+        return ObjectID(base)
+    }
+}

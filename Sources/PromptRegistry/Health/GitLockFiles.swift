@@ -59,4 +59,16 @@ enum GitLockFiles {
                 + "or remove \(lock) by hand",
             remedy: .repairLocks)
     }
+
+    /// Removes every lock file in the registry that no process has open and that is at least
+    /// `minimumAge` seconds old: what a process killed while writing leaves. A lock a live process
+    /// holds is never touched; where /proc cannot tell, nothing is removed. Returns the paths removed.
+    @discardableResult
+    static func removeAbandoned(in registry: String, minimumAge: Double = 0.1) -> [String] {
+        all(in: registry).filter { relative in
+            let full = "\(registry)/\(relative)"
+            guard let age = age(full), age >= minimumAge, holders(of: full) == [] else { return false }
+            return (try? FileManager.default.removeItem(atPath: full)) != nil
+        }
+    }
 }

@@ -12,12 +12,16 @@ struct AcceptedState: Codable, Equatable, Sendable {
     var seq: Int64
     /// The state commit.
     var commit: String
+    /// During a rebase of local changes onto a remote's state: the local state being replaced,
+    /// still acceptable until the state ref has moved (a process killed in between leaves either).
+    var replaces: String?
 
     static let fileName = "promptreg-accepted-state.json"
 
-    init(seq: Int64, commit: CommitID) {
+    init(seq: Int64, commit: CommitID, replaces: CommitID? = nil) {
         self.seq = seq
         self.commit = commit.hex
+        self.replaces = replaces?.hex
     }
 
     /// The mark of the registry at `directory`; nil when none was written yet.
@@ -67,7 +71,7 @@ extension RegistryStore {
     /// (so the caller records it).
     func checkAccepted(_ commit: CommitID, seq: Int64, against mark: AcceptedState?) throws -> Bool {
         guard let mark, let accepted = CommitID(hex: mark.commit) else { return true }
-        if accepted == commit { return false }
+        if accepted == commit || mark.replaces == commit.hex { return false }
         let forward = try seq > mark.seq && isDescendant(commit, of: accepted)
         guard forward else {
             throw PromptRegError(
@@ -79,8 +83,9 @@ extension RegistryStore {
         return true
     }
 
-    /// Records the state at `commit` as the highest accepted.
-    func accept(_ commit: CommitID, seq: Int64) throws {
-        try AcceptedState(seq: seq, commit: commit).write(in: path)
+    /// Records the state at `commit` as the highest accepted; with `replacing`, the state that a
+    /// rebase is about to replace stays acceptable until the next mark.
+    func accept(_ commit: CommitID, seq: Int64, replacing old: CommitID? = nil) throws {
+        try AcceptedState(seq: seq, commit: commit, replaces: old).write(in: path)
     }
 }

@@ -93,9 +93,20 @@ extension RegistryStore {
             return .moved
         } catch let error as GitError where error.code == .modified || error.code == .exists {
             return .lostRace
+        } catch let error as GitError where error.code == .rejected && Self.isLostRace(error.message) {
+            // The server re-checks the old value under its own lock: another writer got there
+            // between the negotiation and the write.
+            return .lostRace
         } catch let error as GitError {
             throw Self.remoteError(error)
         }
+    }
+
+    /// True for a server's refusal that means the reference moved under the push (as opposed to
+    /// a hook or a policy refusing it).
+    private static func isLostRace(_ message: String) -> Bool {
+        let reasons = ["failed to update ref", "cannot lock ref", "fetch first", "non-fast-forward", "stale info", "already exists"]
+        return !message.contains("hook declined") && reasons.contains { message.contains($0) }
     }
 
     /// Deletes `reference` locally when it still points at `commit` (used to drop a version ref

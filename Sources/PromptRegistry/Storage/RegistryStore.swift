@@ -181,3 +181,10 @@ extension RegistryStore {
         try translatingGitErrors { try repository.changedFiles(from: old.object, to: new.object) }
     }
 }
+
+extension RegistryStore {
+    /// The newest commit both histories share; nil when they are unrelated.
+    func mergeBase(_ one: CommitID, _ two: CommitID) throws -> CommitID? {
+        try translatingGitErrors { try repository.mergeBase(one.object, two.object).map(CommitID.init) }
+    }
+}

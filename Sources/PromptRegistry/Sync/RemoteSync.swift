@@ -14,6 +14,9 @@ struct RemoteSync {
     /// Fetches and checks the remote, then brings the local registry up to date. A remote with
     /// no registry yet is an error unless `allowingEmpty` (a push to a new repository).
     func pull(trusting minimum: AcceptedState? = nil, allowingEmpty: Bool = false) throws -> SyncResult {
+        // A pull or push killed mid-way leaves lock files that no process holds; they would block
+        // every later sync of this registry.
+        GitLockFiles.removeAbandoned(in: store.path)
         let fetched = try fetch()
         let versions = try adoptVersionRefs()
         guard let remoteState = fetched.state else {
@@ -33,14 +36,13 @@ struct RemoteSync {
         if try store.isDescendant(remoteState, of: local) {
             let seq = try StateSnapshot.at(remoteState, store).checkedSeq()
             _ = try store.checkAccepted(remoteState, seq: seq, against: mark)
-            guard try store.moveState(to: remoteState, from: local, seq: seq, log: "promptreg pull from \(remote): fast-forward") == .moved
-            else { throw Self.raced }
+            try Self.require(try store.moveState(to: remoteState, from: local, seq: seq, log: "promptreg pull from \(remote): fast-forward"), store)
             return try result(versions: versions, reapplied: 0, "fast-forwarded")
         }
         if try store.isDescendant(local, of: remoteState) {
             return try result(versions: versions, reapplied: 0, "local is ahead: push to send it")
         }
-        let reapplied = try rebase(local: local, onto: remoteState, since: fetched.previous)
+        let reapplied = try rebase(local: local, onto: remoteState)
         return try result(versions: versions, reapplied: reapplied, "re-applied local changes on top")
     }
 
@@ -148,10 +150,11 @@ struct RemoteSync {
         _ = try store.checkAccepted(state, seq: seq, against: minimum)
     }
 
-    /// Re-applies the local state commits after `base` on top of `remoteState` and moves the local
-    /// state there. Returns how many changes were re-applied.
-    private func rebase(local: CommitID, onto remoteState: CommitID, since base: CommitID?) throws -> Int {
-        guard let base, try store.isDescendant(local, of: base), try store.isDescendant(remoteState, of: base) else {
+    /// Re-applies the local state commits the remote lacks (those after the newest commit both
+    /// histories share) on top of `remoteState` and moves the local state there. Returns how many
+    /// changes were re-applied.
+    private func rebase(local: CommitID, onto remoteState: CommitID) throws -> Int {
+        guard let base = try store.mergeBase(local, remoteState) else {
             throw PromptRegError(
                 .integrity,
                 "the local state \(local.short) and \(remote)'s state \(remoteState.short) have unrelated histories; nothing local changed",
@@ -160,8 +163,10 @@ struct RemoteSync {
         let replay = try StateReplay(store: store, from: base, to: local)
         let rebased = try replay.apply(onto: remoteState)
         let seq = try StateSnapshot.at(rebased, store).event().seq
-        guard try store.move(Layout.stateRef, to: rebased, guarded: .at(local), logMessage: "promptreg rebase onto \(remote) \(remoteState.short)") == .moved
-        else { throw Self.raced }
+        // Mark first (both states acceptable), then move the ref, then mark the new state alone.
+        try store.accept(rebased, seq: seq, replacing: local)
+        try Self.require(
+            try store.move(Layout.stateRef, to: rebased, guarded: .at(local), logMessage: "promptreg rebase onto \(remote) \(remoteState.short)"), store)
         try? store.accept(rebased, seq: seq)
         return replay.count
     }
@@ -171,6 +176,15 @@ struct RemoteSync {
         return SyncResult(
             remote: remote, stateSeq: try state.event().seq, stateCommit: state.commit.hex, versions: versions, reapplied: reapplied,
             outcome: outcome)
+    }
+
+    /// Throws unless the local state ref moved: another local writer moved it first, or holds its lock.
+    private static func require(_ move: ReferenceMove, _ store: RegistryStore) throws {
+        switch move {
+        case .moved: return
+        case .lostRace: throw raced
+        case .locked: throw GitLockFiles.heldError(reference: Layout.stateRef, registry: store.path)
+        }
     }
 
     /// Another local writer moved the state during the sync.
