@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds promptreg for release (Swift standard library linked statically) and runs the benchmark
 # suite: a 1,000 x 20 and a 1 x 10 fixture registry, promptreg as processes beside plain git,
-# library figures in process. Writes bench/results.md. Pass options through, e.g. --runs 30.
+# library figures in process, then `promptreg-bench sync` (write-through writes and pulls against
+# git daemon and smart HTTP on loopback, beside git push and git fetch). Writes bench/results.md.
+# Pass options through, e.g. --runs 30.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
@@ -9,3 +11,15 @@ flags=(-c release --static-swift-stdlib)
 swift build "${flags[@]}"
 bin="$(swift build "${flags[@]}" --show-bin-path)"
 "$bin/promptreg-bench" --promptreg "$bin/promptreg" --build-flags "swift build ${flags[*]}" "$@"
+
+# Then the sync benchmark (git:// and smart HTTP on loopback) with the same promptreg binary; it
+# appends its section to the same results file. --runs and --out are passed on to it too.
+sync_args=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --runs|--out) if [ $# -ge 2 ]; then sync_args+=("$1" "$2"); shift 2; else shift; fi ;;
+    --runs=*|--out=*) sync_args+=("$1"); shift ;;
+    *) shift ;;
+  esac
+done
+"$bin/promptreg-bench" sync --promptreg "$bin/promptreg" ${sync_args[@]+"${sync_args[@]}"}
