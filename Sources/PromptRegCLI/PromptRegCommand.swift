@@ -30,7 +30,7 @@ public struct PromptRegCommand: ParsableCommand {
             DiffCommand.self, VerifyCommand.self, PromoteCommand.self, RollbackCommand.self, StatusCommand.self,
             LogCommand.self, ChannelCommand.self, ResolveCommand.self, LockCommand.self, RenderCommand.self,
             DoctorCommand.self, CloneCommand.self, RemoteCommand.self, PullCommand.self, PushCommand.self,
-            EvalCommand.self, GateCommand.self, RampCommand.self,
+            EvalCommand.self, GateCommand.self, RampCommand.self, CheckCallCommand.self,
         ])
 
     public init() {}

@@ -80,7 +80,8 @@ struct BundleFiles {
 }
 
 /// Checks that a JSON document is a tool definition: `name`, `description` and an object
-/// `input_schema` whose `properties` are schemas and whose `required` names existing properties.
+/// `input_schema` whose `properties` are schemas, whose `required` names existing properties, and
+/// which uses only the JSON Schema keywords `JSONSchema` checks (anywhere in it).
 struct ToolValidator {
     let file: String
 
@@ -127,7 +128,20 @@ struct ToolValidator {
                 throw fail("input_schema.required", "names '\(missing)', which is not under properties")
             }
         }
+        try checkSchema(schema, field: "input_schema")
         return ToolDefinition(name: name, description: description, inputSchema: schema)
+    }
+
+    /// Refuses a schema (a tool's input schema, or a bundle's output schema with `field` empty)
+    /// that `JSONSchema` cannot check: a keyword outside the supported subset anywhere in it, or a
+    /// malformed keyword value, named with its path under `field`.
+    func checkSchema(_ schema: JSONValue, field: String) throws {
+        do throws(JSONSchema.Invalid) {
+            _ = try JSONSchema(schema)
+        } catch {
+            let separator = field.isEmpty || error.path.isEmpty || error.path.hasPrefix("[") ? "" : "."
+            throw fail(field + separator + error.path, error.problem, fix: error.fix)
+        }
     }
 
     private static func isValidType(_ type: JSONValue) -> Bool {

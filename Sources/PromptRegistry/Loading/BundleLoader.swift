@@ -88,7 +88,10 @@ public struct BundleLoader: Sendable {
         let parameters = try readParameters(try top.required("parameters"))
         let tools = try readTools(try top.required("tools"), files: &files)
         let output = try top["output"].map { field in
-            OutputLayer(schema: try readJSONObject(path: try field.string(), referencedBy: field, files: &files))
+            let path = try field.string()
+            let schema = try readJSONObject(path: path, referencedBy: field, files: &files)
+            try ToolValidator(file: files.display(path)).checkSchema(schema, field: "")
+            return OutputLayer(schema: schema)
         }
         return BundleContent(
             name: name, description: description, prompt: PromptLayer(messages: messages, variables: variables),
