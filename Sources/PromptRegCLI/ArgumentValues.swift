@@ -15,6 +15,11 @@ extension ProviderFormat: ExpressibleByArgument {}
 
 extension LayerKind: ExpressibleByArgument {}
 
+extension Digest: ExpressibleByArgument {
+    /// `sha256:` and 64 lowercase hex digits.
+    public init?(argument: String) { self.init(parsing: argument) }
+}
+
 /// A canary traffic share as typed: a plain decimal number from 0 to 100 (`5`, `12.5`), never
 /// hexadecimal or an exponent.
 struct TrafficPercent: ExpressibleByArgument {

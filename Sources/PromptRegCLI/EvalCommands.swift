@@ -39,20 +39,14 @@ struct EvalRecordCommand: RegistryCommand {
     var results: String
 
     @Option(name: .long, help: ArgumentHelp("The eval set's digest, when the file does not say.", valueName: "sha256:hex"))
-    var dataset: String?
+    var dataset: Digest?
 
     @OptionGroup var registryOptions: RegistryOptions
     @OptionGroup var write: WriteOptions
     @OptionGroup var output: OutputOptions
 
     func run(on registry: Registry) throws {
-        let digest = try dataset.map { text -> Digest in
-            guard let digest = Digest(parsing: text) else {
-                throw PromptRegError(.invalidInput, "--dataset '\(text)' is not a digest", fix: "give sha256: and 64 lowercase hex digits")
-            }
-            return digest
-        }
-        let run = try EvalRun.read(from: results, dataset: digest)
+        let run = try EvalRun.read(from: results, dataset: dataset)
         let record = try registry.recordEval(
             try BundleReference(parsing: reference), suite: suite, run: run, message: write.message(or: "eval \(suite)"),
             actor: write.prepare(registry))

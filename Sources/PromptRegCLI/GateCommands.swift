@@ -36,21 +36,15 @@ struct GateSetCommand: RegistryCommand {
     var maxDrop: Double = GateRule.defaultMaxDrop
 
     @Option(name: .long, help: ArgumentHelp("Count only results on this eval set.", valueName: "sha256:hex"))
-    var dataset: String?
+    var dataset: Digest?
 
     @OptionGroup var registryOptions: RegistryOptions
     @OptionGroup var write: WriteOptions
     @OptionGroup var output: OutputOptions
 
     func run(on registry: Registry) throws {
-        let digest = try dataset.map { text -> Digest in
-            guard let digest = Digest(parsing: text) else {
-                throw PromptRegError(.invalidInput, "--dataset '\(text)' is not a digest", fix: "give sha256: and 64 lowercase hex digits")
-            }
-            return digest
-        }
         let event = try registry.setGate(
-            GateRule(channel: channel, suite: suite, maxDrop: maxDrop, dataset: digest), message: write.message(or: "gate \(channel)"),
+            GateRule(channel: channel, suite: suite, maxDrop: maxDrop, dataset: dataset), message: write.message(or: "gate \(channel)"),
             actor: write.prepare(registry))
         if output.json { return try Output.json(event) }
         Output.line("\(channel) gated on \(suite), max drop \(maxDrop) (seq \(event.seq))")
