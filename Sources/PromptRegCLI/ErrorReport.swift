@@ -44,6 +44,7 @@ enum ErrorReport {
         case .canaryTraffic: "promptreg promote NAME@VERSION canary --traffic 5 -m \"...\", then promptreg promote canary prod -m \"...\""
         case .createChannel(let name): "promptreg channel create \(name) -m \"...\""
         case .giveMessage: "pass -m \"...\""
+        case .overrideGate: "promptreg promote ... --override-gate -m \"the reason\" (recorded in the log)"
         case .cloneRegistry:
             "promptreg clone URL PATH; with stock git: git clone --mirror URL PATH, or git fetch URL '+refs/promptreg/*:refs/promptreg/*'"
         }

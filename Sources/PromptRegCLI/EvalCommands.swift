@@ -11,7 +11,7 @@ struct EvalCommand: ParsableCommand {
             A result is stored for the bundle's digest (not just its version name) as an in-toto statement, in one audited state commit, and never changes: a new run is a new record. Promotion gates (see 'promptreg gate') read them.
 
             Examples:
-              promptreg eval record support-agent@1.1.0 --suite refunds --results run.json -m "nightly"
+              promptreg eval record support-agent@1.1.0 --suite refunds --results r.json
               promptreg eval list support-agent
               promptreg eval compare support-agent@1.0.0 support-agent@1.1.0 --suite refunds
             """,
@@ -26,7 +26,7 @@ struct EvalRecordCommand: RegistryCommand {
             FILE is promptreg's results format (schemas/eval-results.schema.json: score 0..1, cases, passed, failed, errored, dataset sha256:HEX, optional judge and per-case results) or the JSON 'promptfoo eval -o FILE.json' writes (score = pass rate; dataset = SHA-256 of the tests' vars, unless --dataset is given).
 
             Example:
-              promptreg eval record support-agent@1.1.0 --suite refunds --results run.json -m "nightly"
+              promptreg eval record support-agent@1.1.0 --suite refunds --results r.json
             """)
 
     @Argument(help: ArgumentHelp("NAME@VERSION (or NAME@sha256:HEX).", valueName: "ref"))

@@ -32,7 +32,7 @@ struct GateSetCommand: RegistryCommand {
     @Option(name: .long, help: ArgumentHelp("The eval suite.", valueName: "suite"))
     var suite: String
 
-    @Option(name: .long, help: ArgumentHelp("The largest relative drop allowed (0.03 is 3 %).", valueName: "fraction"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("The largest relative drop allowed (0.03 is 3 %).", valueName: "fraction"))
     var maxDrop: Double = GateRule.defaultMaxDrop
 
     @Option(name: .long, help: ArgumentHelp("Count only results on this eval set.", valueName: "sha256:hex"))

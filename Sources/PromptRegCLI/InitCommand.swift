@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import PromptRegistry
 
 /// `promptreg init`.
@@ -26,7 +27,8 @@ struct InitCommand: ParsableCommand {
 
     func run() throws {
         let target = path ?? registryOptions.explicitPath() ?? ".promptreg"
-        let registry = try Registry.create(at: target, actor: write.actor)
+        let fromEnvironment = ProcessInfo.processInfo.environment["PROMPTREG_ACTOR"].flatMap { $0.isEmpty ? nil : $0 }
+        let registry = try Registry.create(at: target, actor: write.actor ?? fromEnvironment)
         Output.line("registry ready at \(registry.path)")
     }
 }

@@ -112,8 +112,8 @@ struct RenderCommand: RegistryCommand {
             Resolves the bundle like 'resolve', renders its messages with the variables in --vars (a JSON object), and prints the request body for the provider's chat API: model, messages (the system prompt where the provider wants it), tools in the provider's shape and sampling parameters.
 
             Example:
-              echo '{"customer_name":"Ada","queue":"billing","ticket_body":"Late"}' > vars.json
-              promptreg render support-agent --vars vars.json --format anthropic
+              echo '{"customer_name":"Ada","queue":"q","ticket_body":"Late"}' >v.json
+              promptreg render support-agent --vars v.json --format anthropic
             """)
 
     @OptionGroup var options: ResolveOptions

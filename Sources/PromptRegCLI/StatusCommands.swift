@@ -52,7 +52,7 @@ struct LogCommand: RegistryCommand {
     @Option(name: .long, help: ArgumentHelp("Only changes to this channel.", valueName: "channel"))
     var channel: String?
 
-    @Option(name: .customShort("n"), help: ArgumentHelp("At most this many events.", valueName: "n"))
+    @Option(name: .customShort("n"), parsing: .unconditional, help: ArgumentHelp("At most this many events.", valueName: "n"))
     var count: Int = 20
 
     @OptionGroup var registryOptions: RegistryOptions

@@ -11,7 +11,7 @@ struct CloneCommand: ParsableCommand {
 
             Examples:
               promptreg clone git://git.example.com/prompts.git
-              promptreg clone https://git.example.com/prompts.git ./prompts --trust-state 42:3f2a...
+              promptreg clone https://git.example.com/p.git ./p --trust-state 42:3f2a...
             """)
 
     @Argument(help: ArgumentHelp("The remote registry.", valueName: "url"))

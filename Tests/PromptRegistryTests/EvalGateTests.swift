@@ -22,8 +22,11 @@ struct EvalGateTests {
 
     @discardableResult
     private func record(_ test: TestRegistry, _ version: String, score: Double, dataset: Digest? = nil, results: [EvalRun.CaseOutcome]? = nil) throws -> EvalRecord {
-        let passed = Int((score * 1000).rounded())
-        let run = EvalRun(score: score, cases: 1000, passed: passed, failed: 1000 - passed, errored: 0, dataset: dataset ?? self.dataset, judge: nil, results: results)
+        let cases = results?.count ?? 1000
+        let passed = results.map { $0.filter { $0.outcome == "pass" }.count } ?? Int((score * 1000).rounded())
+        let run = EvalRun(
+            score: score, cases: cases, passed: passed, failed: cases - passed, errored: 0, dataset: dataset ?? self.dataset, judge: nil,
+            results: results)
         return try test.registry.recordEval(
             .version("support-agent", try SemanticVersion(parsing: version)), suite: "refunds", run: run, message: "run", actor: "ci")
     }

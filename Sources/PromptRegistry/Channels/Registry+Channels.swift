@@ -219,6 +219,9 @@ extension Registry {
                 if (bundle == nil && channel == nil) || !event.changes.isEmpty { events.append(event) }
                 snapshot = try current.parent()
             }
+            if let channel, events.isEmpty, try !StateSnapshot.current(store).channels().contains(channel) {
+                try StateSnapshot.current(store).requireDeclared(channel)
+            }
             return events
         }
     }

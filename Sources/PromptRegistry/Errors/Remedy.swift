@@ -33,6 +33,8 @@ public enum Remedy: Sendable, Equatable {
     case createChannel(name: String)
     /// Copy a registry with its promptreg refs (a plain git clone copies only branches).
     case cloneRegistry
+    /// Let a promote through a refusing gate, giving the reason (recorded).
+    case overrideGate
     /// Say why: writes are recorded with a message.
     case giveMessage
 }

@@ -44,18 +44,32 @@ public struct EvalRun: Codable, Sendable, Equatable {
     /// The outcomes a case may have.
     public static let outcomes: Set<String> = ["pass", "fail", "error"]
 
-    /// What is wrong with this run, if anything (a score outside 0...1, counts that do not add up).
+    /// The most cases one run may record (its statement must stay within a stored document's size).
+    public static let maxCases = 10_000
+
+    /// What is wrong with this run, if anything: a score outside 0...1, counts that are negative,
+    /// too large or do not add up, per-case results that disagree with the counts, a floating judge.
     var problem: String? {
         guard score.isFinite, (0...1).contains(score) else { return "score \(score) is outside 0...1" }
-        guard cases >= 0, passed >= 0, failed >= 0, errored >= 0 else { return "counts must not be negative" }
+        let counts = [cases, passed, failed, errored]
+        guard counts.allSatisfy({ (0...Self.maxCases).contains($0) }) else {
+            return "cases, passed, failed and errored must be whole numbers from 0 to \(Self.maxCases)"
+        }
+        guard cases > 0 else { return "cases is 0: a run of no case has no score" }
         guard passed + failed + errored == cases else {
             return "passed + failed + errored (\(passed) + \(failed) + \(errored)) is not cases (\(cases))"
         }
-        if let results {
-            if let bad = results.first(where: { !Self.outcomes.contains($0.outcome) }) {
-                return "results: case '\(Names.printable(bad.id))' has outcome '\(Names.printable(bad.outcome))'; use pass, fail or error"
-            }
-            guard Set(results.map(\.id)).count == results.count else { return "results: case ids repeat" }
+        if let judge, let reason = ContentPolicy.floatingReason(modelID: judge) {
+            return "judge '\(Names.printable(judge))' is not a pinned model id: \(reason)"
+        }
+        guard let results else { return nil }
+        if let bad = results.first(where: { !Self.outcomes.contains($0.outcome) }) {
+            return "results: case '\(Names.printable(bad.id))' has outcome '\(Names.printable(bad.outcome))'; use pass, fail or error"
+        }
+        guard Set(results.map(\.id)).count == results.count else { return "results: case ids repeat" }
+        let tally = (results.filter { $0.outcome == "pass" }.count, results.filter { $0.outcome == "fail" }.count, results.count)
+        guard tally == (passed, failed, cases) else {
+            return "results lists \(tally.2) cases (\(tally.0) passed, \(tally.1) failed), but the counts say \(cases) (\(passed) passed, \(failed) failed)"
         }
         return nil
     }
@@ -66,6 +80,11 @@ extension EvalRun {
     /// the JSON that `promptfoo eval -o FILE.json` writes. `dataset` overrides (and for promptfoo
     /// files defaults to) the digest of the eval set.
     public static func read(from path: String, dataset override: Digest? = nil) throws -> EvalRun {
+        if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size > StoredDocumentLimit.maxBytes {
+            throw PromptRegError.invalid(
+                file: path, "is \(size) bytes; a results file may be at most \(StoredDocumentLimit.maxBytes) bytes (1 MiB)",
+                fix: "record at most \(maxCases) cases, with short case ids")
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw PromptRegError(.notFound, "\(path): results file not found", fix: "pass the JSON file your eval run wrote", subject: .init(file: path))
         }
@@ -119,6 +138,9 @@ private struct PromptfooResults {
             prompts.insert(fields["promptIdx"] ?? .null)
             let hasError = fields["error"].map { $0 != .null && $0 != .string("") } ?? false
             let outcome = hasError ? "error" : fields["success"] == .bool(true) ? "pass" : "fail"
+            guard outcomes[Int(index)] == nil else {
+                throw fail("test \(index) has several results (several providers, or repeats); export one provider per file")
+            }
             outcomes[Int(index)] = EvalRun.CaseOutcome(id: "test-\(index)", outcome: outcome)
             vars[Int(index)] = fields["vars"] ?? .null
         }

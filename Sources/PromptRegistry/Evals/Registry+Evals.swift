@@ -43,6 +43,12 @@ extension Registry {
                 subject: [.init(name: "\(reference.name)@\(record.version)", digest: ["sha256": record.digest.hex])],
                 predicate: .init(suite: suite, run: run, actor: stamp.actor, time: stamp.time, message: message, seq: stamp.seq))
             recorded = EvalRecord(bundle: reference.name, version: record.version, digest: record.digest, statement: statement)
+            let bytes = CanonicalJSON.bytes(of: statement)
+            guard bytes.count <= StoredDocumentLimit.maxBytes else {
+                throw PromptRegError(
+                    .invalidInput, "this result would be stored as \(bytes.count) bytes; a stored document is at most \(StoredDocumentLimit.maxBytes) bytes (1 MiB)",
+                    fix: "record fewer per-case results, or shorter case ids")
+            }
             return StateUpdate(
                 action: .evalRecord,
                 message: "\(message) [eval \(reference.name)@\(record.version) \(suite) score \(run.score)]", changes: [],

@@ -25,19 +25,33 @@ extension StateSnapshot {
             return PromptRegError(
                 .gateFailed,
                 "\(channel) is gated on suite \(gate.suite)\(gate.dataset.map { " (dataset \($0.short))" } ?? ""), and \(label) has no result for it",
-                fix: "record a result for \(label) with eval record, or override the gate with a reason", subject: subject)
+                fix: "record a result for \(label) with eval record, or override the gate with a reason", remedy: .overrideGate,
+                subject: subject)
         }
         guard let current = try pointer(channel, name), current.digest != candidate.digest else { return nil }
-        let baseline = try evalStatements(name, current.digest).map(\.predicate).filter {
-            $0.suite == gate.suite && $0.run.dataset == newest.run.dataset
-        }.max { ExactScore.decimal($0.run.score) < ExactScore.decimal($1.run.score) }
-        guard let baseline else { return nil }
+        let currentResults = try evalStatements(name, current.digest).map(\.predicate).filter { $0.suite == gate.suite }
+        let baseline = currentResults.filter { $0.run.dataset == newest.run.dataset }.max {
+            ExactScore.decimal($0.run.score) < ExactScore.decimal($1.run.score)
+        }
+        guard let baseline else {
+            // What the channel runs was measured, but on another eval set: no comparison is possible,
+            // and a candidate must not pass by choosing an eval set of its own.
+            guard currentResults.isEmpty else {
+                return PromptRegError(
+                    .gateFailed,
+                    "\(label) was measured on eval set \(newest.run.dataset.short), but \(name)@\(current.version), which \(channel) runs, has \(gate.suite) results only on \(Set(currentResults.map(\.run.dataset.short)).sorted().joined(separator: ", ")): the scores cannot be compared",
+                    fix: "run the candidate on the same eval set (or pin the gate's dataset), or override the gate with a reason",
+                    remedy: .overrideGate, subject: subject)
+            }
+            return nil
+        }
         guard ExactScore.dropsTooFar(candidate: newest.run.score, baseline: baseline.run.score, maxDrop: gate.maxDrop) else { return nil }
         let change = ExactScore.relativeChange(from: baseline.run.score, to: newest.run.score).map { String(format: "%+.2f%%", $0 * 100) } ?? "n/a"
         return PromptRegError(
             .gateFailed,
             "\(label) scores \(newest.run.score) on \(gate.suite), \(change) against \(baseline.run.score) for \(name)@\(current.version) which \(channel) runs; the gate allows a drop of at most \(gate.maxDrop * 100)% (threshold \(NSDecimalNumber(decimal: ExactScore.decimal(baseline.run.score) * (1 - ExactScore.decimal(gate.maxDrop))).stringValue))",
-            fix: "improve the candidate and record a new result, or override the gate with a reason", subject: subject)
+            fix: "improve the candidate and record a new result, or override the gate with a reason", remedy: .overrideGate,
+            subject: subject)
     }
 }
 

@@ -141,6 +141,9 @@ struct Compiler {
         case "maxItems": parts.maxItems = try Self.count(value, at: here)
         case "pattern":
             guard case .string(let source) = value else { throw Self.invalid(here, "must be a regular expression in a string") }
+            if let problem = PatternSafety.problem(source) {
+                throw Self.invalid(here, "'\(Names.printable(source))': \(problem); write it without the nested repetition")
+            }
             do {
                 parts.pattern = (source, try Regex(source).matchingSemantics(.unicodeScalar))
             } catch {

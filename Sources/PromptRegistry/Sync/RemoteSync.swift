@@ -147,6 +147,13 @@ struct RemoteSync {
     /// Refuses a remote state older than `minimum` or not descending from it (a new host's pin).
     private func checkTrusted(_ state: CommitID, _ minimum: AcceptedState) throws {
         let seq = try StateSnapshot.at(state, store).checkedSeq()
+        if let trusted = CommitID(hex: minimum.commit), let trustedSeq = try? StateSnapshot.at(trusted, store).event().seq,
+            trustedSeq != minimum.seq
+        {
+            throw PromptRegError(
+                .invalidInput, "the trusted state \(trusted.short) has sequence \(trustedSeq), not \(minimum.seq); nothing was cloned",
+                fix: "give the sequence number and the commit of the same state (promptreg pull --json prints both)")
+        }
         _ = try store.checkAccepted(state, seq: seq, against: minimum)
     }
 

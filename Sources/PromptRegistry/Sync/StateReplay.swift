@@ -89,6 +89,10 @@ struct StateReplay {
             if let now { plan.remove(change.bundle, on: channel, from: now) }
             return
         }
+        // A canary promote that did not set a share keeps the share the channel has now.
+        if channel == canaryChannel, let target = change.to, target.traffic == (change.from?.traffic ?? 0) {
+            pointer.traffic = now?.traffic ?? pointer.traffic
+        }
         if let now, now.version == pointer.version, now.digest == pointer.digest, now.traffic == pointer.traffic { return }
         (pointer.seq, pointer.time, pointer.actor) = (stamp.seq, stamp.time, stamp.actor)
         try plan.move(change.bundle, on: channel, from: now, to: pointer, undoable: undoable)
