@@ -221,4 +221,65 @@ struct EvalGateTests {
         }
         #expect(previous.count == subjects.count)
     }
+
+    @Test("a candidate measured only on another eval set cannot pass the gate")
+    func otherDatasetRefused() throws {
+        let test = try gated()
+        defer { test.remove() }
+        try record(test, "1.0.1", score: 0.01, dataset: Digest(of: Array("an easier set".utf8)))
+        do {
+            _ = try promoteCandidate(test)
+            Issue.record("a candidate passed on an eval set of its own")
+        } catch let error as PromptRegError {
+            #expect(error.code == .gateFailed && error.message.contains("cannot be compared"), "\(error)")
+        }
+    }
+
+    @Test(
+        "results that contradict themselves, overflow or name a floating judge are refused, writing nothing",
+        arguments: [
+            #"{"score": 0.5, "cases": 1, "passed": 9223372036854775807, "failed": 1, "errored": 0, "dataset": "DATASET"}"#,
+            #"{"score": 1.0, "cases": 0, "passed": 0, "failed": 0, "errored": 0, "dataset": "DATASET"}"#,
+            #"{"score": 0.5, "cases": 1, "passed": 1, "failed": 0, "errored": 0, "dataset": "DATASET", "results": [{"id": "a", "outcome": "fail"}, {"id": "b", "outcome": "fail"}]}"#,
+            #"{"score": 0.5, "cases": 2, "passed": 1, "failed": 1, "errored": 0, "dataset": "DATASET", "judge": "gpt-4o"}"#,
+            #"{"score": 2, "cases": 2, "passed": 1, "failed": 1, "errored": 0, "dataset": "DATASET"}"#,
+        ])
+    func badResults(_ document: String) throws {
+        let test = try gated()
+        defer { test.remove() }
+        let file = test.directory.join("results.json")
+        try Fixtures.write(document.replacingOccurrences(of: "DATASET", with: dataset.description), to: file)
+        let before = test.fingerprint
+        #expect(throws: PromptRegError.self) {
+            try test.registry.recordEval(
+                .version("support-agent", SemanticVersion(1, 0, 1)), suite: "refunds", run: try EvalRun.read(from: file), message: "m",
+                actor: "ci")
+        }
+        #expect(test.fingerprint == before)
+    }
+
+    @Test("a results file over 1 MiB is refused before it is read")
+    func hugeResults() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let file = directory.join("big.json")
+        try Fixtures.write("{\"pad\": \"" + String(repeating: "x", count: 1_100_000) + "\"}", to: file)
+        do {
+            _ = try EvalRun.read(from: file)
+            Issue.record("a 1.1 MB results file was read")
+        } catch let error as PromptRegError {
+            #expect(error.message.contains("1 MiB"), "\(error)")
+        }
+    }
+
+    @Test("a promptfoo file with two results for one test (two providers) is refused")
+    func promptfooDuplicateTests() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let file = directory.join("promptfoo.json")
+        try Fixtures.write(
+            #"{"results": {"version": 3, "stats": {}, "results": [{"testIdx": 0, "promptIdx": 0, "success": false, "vars": {}}, {"testIdx": 0, "promptIdx": 0, "success": true, "vars": {}}]}}"#,
+            to: file)
+        #expect(throws: PromptRegError.self) { try EvalRun.read(from: file) }
+    }
 }
