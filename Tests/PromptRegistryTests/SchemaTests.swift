@@ -62,7 +62,7 @@ struct SchemaTests {
         try registry.rollback(channel: "prod", message: "undo", actor: "ops")
         let dataset = Digest(of: Array("eval set".utf8))
         let run = EvalRun(
-            score: 0.9, cases: 10, passed: 9, failed: 1, errored: 0, dataset: dataset, judge: "gpt-4o-2024-08-06",
+            score: 0.5, cases: 2, passed: 1, failed: 1, errored: 0, dataset: dataset, judge: "gpt-4o-2024-08-06",
             results: [.init(id: "c1", outcome: "pass"), .init(id: "c2", outcome: "fail")])
         try registry.recordEval(.version("support-agent", SemanticVersion(1, 0, 1)), suite: "refunds", run: run, message: "m", actor: "ci")
         try registry.setGate(GateRule(channel: "prod", suite: "refunds", maxDrop: 0.03, dataset: dataset), message: "gate", actor: "ops")

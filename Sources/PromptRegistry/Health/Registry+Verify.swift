@@ -185,7 +185,22 @@ private struct RegistryCheck {
                 problem("state", "\(error)")
             }
         }
-        if let newest = moves.last, newest.new != snapshot.commit {
+        if let newest = moves.last, newest.new != snapshot.commit, newest.old == snapshot.commit {
+            // libgit2 records the move before it renames the ref into place: a writer killed in
+            // between leaves the record of a move that never happened. The ref still holds the
+            // old value, which the accepted-state mark check above has vetted.
+            warnings.append(
+                .init(
+                    subject: "state", layer: nil,
+                    message: "the last recorded move of the state ref (to \(newest.new.short)) did not complete: a writer was interrupted; nothing was lost"))
+        } else if let newest = moves.last, newest.new != snapshot.commit,
+            (try? store.isDescendant(snapshot.commit, of: newest.new)) == true
+        {
+            warnings.append(
+                .init(
+                    subject: "state", layer: nil,
+                    message: "the state ref moved forward from \(newest.new.short) to \(snapshot.commit.short) without a recorded move (a copy by stock git, or an interrupted write)"))
+        } else if let newest = moves.last, newest.new != snapshot.commit {
             wentBackwards = true
             problem(
                 "state",
