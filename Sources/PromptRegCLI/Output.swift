@@ -45,11 +45,23 @@ enum Output {
 
     /// Set when a write to standard output or error failed; read at exit.
     nonisolated(unsafe) private static var writeFailed = false
+    /// Standard output gathered for one write at exit, as stdio would: a reader that stops early
+    /// (`| head -1`) then never makes a later line's write fail.
+    nonisolated(unsafe) private static var pendingOutput: [UInt8] = []
 
-    /// Writes all of `text` to file descriptor `descriptor` (1 or 2), unbuffered: a failed write
-    /// (a full disk, a file size limit) is remembered and never traps.
+    /// Queues `text` for standard output (descriptor 1), or writes it to standard error (2) now.
     private static func write(_ text: String, to descriptor: Int32) {
-        var bytes = Array(text.utf8)[...]
+        if descriptor == 1 {
+            pendingOutput.append(contentsOf: text.utf8)
+        } else {
+            writeAll(Array(text.utf8)[...], to: descriptor)
+        }
+    }
+
+    /// Writes all of `bytes` to `descriptor`, unbuffered: a failed write (a full disk, a file size
+    /// limit) is remembered and never traps.
+    private static func writeAll(_ bytes: ArraySlice<UInt8>, to descriptor: Int32) {
+        var bytes = bytes
         while !bytes.isEmpty {
             let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
             if written < 0, errno == EINTR { continue }
@@ -61,8 +73,12 @@ enum Output {
         }
     }
 
-    /// True when any write to standard output or error failed.
-    static func flushFailed() -> Bool { writeFailed }
+    /// Writes the gathered standard output; true when any write to standard output or error failed.
+    static func flushFailed() -> Bool {
+        writeAll(pendingOutput[...], to: 1)
+        pendingOutput.removeAll()
+        return writeFailed
+    }
 }
 
 /// Escaping for text shown on a terminal.

@@ -50,6 +50,9 @@ public struct PromptRegCommand: ParsableCommand {
             finish(0)
         } catch let error as PromptRegError {
             finish(ErrorReport.report(error, json: json))
+        } catch let status as ExitCode {
+            // A command that printed its output and then chose its exit code (verify, list, ...).
+            finish(status.rawValue)
         } catch {
             let code = exitCode(for: error)
             if json, code.rawValue == 64 {
@@ -57,6 +60,7 @@ public struct PromptRegCommand: ParsableCommand {
                     .usage, fullMessage(for: error), fix: "see the command's options and examples with --help")
                 finish(ErrorReport.report(usage, json: true))
             }
+            _ = Output.flushFailed()
             exit(withError: error)
         }
     }

@@ -76,4 +76,29 @@ struct TrialRegressionTests {
         #expect(!FileManager.default.fileExists(atPath: directory.join("pinned-wrong")))
         try run(["clone", upstream, directory.join("pinned-right"), "--trust-state", "\(seq):\(commit)"])
     }
+
+    @Test("a reader that stops after the first line (| head -1) does not make promptreg fail under pipefail")
+    func earlyClosedPipe() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let registry = directory.join("r")
+        try run(["init", registry])
+        try run(["publish", Fixtures.example("support-agent"), "-m", "one", "--registry", registry])
+        try run(["promote", "support-agent@1.0.0", "prod", "-m", "live", "--registry", registry])
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = ["-c", #"set -o pipefail; "$PROMPTREG" resolve support-agent --registry "$REGISTRY" | head -1"#]
+        var environment = ProcessInfo.processInfo.environment
+        environment["PROMPTREG"] = CLI.binary
+        environment["REGISTRY"] = registry
+        process.environment = environment
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let first = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "the pipeline failed: \(process.terminationStatus)")
+        #expect(first.hasPrefix("support-agent@1.0.0 sha256:"), "\(first)")
+    }
 }
