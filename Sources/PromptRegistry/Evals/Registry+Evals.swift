@@ -37,7 +37,7 @@ extension Registry {
         try Self.checkSuite(suite)
         if let problem = run.problem { throw PromptRegError(.invalidInput, "eval run: \(problem)", fix: "correct the results") }
         var recorded: EvalRecord?
-        try updateState(actor: actor) { snapshot, stamp in
+        _ = try updateState(actor: actor) { snapshot, stamp in
             let record = try Self.findVersion(reference, in: snapshot)
             let statement = EvalStatement(
                 subject: [.init(name: "\(reference.name)@\(record.version)", digest: ["sha256": record.digest.hex])],
