@@ -17,10 +17,14 @@ extension Registry {
         try withStore { store in
             // The state commit id names the whole state, so an answer given at this commit is
             // still the answer: a repeated resolve costs one ref read until a channel moves.
+            let seen = try StateSnapshot.currentCommit(store)
+            let cached = requests.compactMap { cachedResolution($0, at: seen) }
+            if cached.count == requests.count { return cached }
+            // The accepted-state mark is read before the state it is checked against (a writer
+            // moves the ref first and the mark after), so the state is read again after it. A
+            // cached answer's state was checked when it was cached.
             let mark = try store.acceptedState()
             let head = try StateSnapshot.currentCommit(store)
-            let cached = requests.compactMap { cachedResolution($0, at: head) }
-            if cached.count == requests.count { return cached }
             let snapshot = try StateSnapshot.at(head, store)
             let seq = try snapshot.checkedSeq()
             // Never backwards: refuse a state older than the accepted one; remember a newer one
