@@ -6,13 +6,17 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .library(name: "PromptRegistry", targets: ["PromptRegistry"]),
+        .library(name: "PromptRegistryHTTP", targets: ["PromptRegistryHTTP"]),
         .executable(name: "promptreg", targets: ["promptreg"]),
+        .executable(name: "promptreg-server", targets: ["promptreg-server"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // libgit2 from the system (Debian: libgit2-dev) plus a shim header for its variadic options call.
@@ -41,8 +45,27 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Following a `promptreg serve` instance over HTTP (its watch stream), for agents that link
+        // it. Kept apart so the library and the hot CLI do not load an HTTP stack at start-up.
+        .target(name: "PromptRegistryHTTP", dependencies: ["PromptRegistry"]),
         // The `promptreg` executable: the entry point only.
         .executableTarget(name: "promptreg", dependencies: ["PromptRegCLI"]),
+        // The HTTP read API and relay (Hummingbird): routes, watch stream, problem details, metrics.
+        .target(
+            name: "PromptRegServer",
+            dependencies: [
+                "PromptRegistry",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+        // `promptreg-server`: the helper `promptreg serve` and `promptreg follow --server` run, as
+        // git runs its helpers, so the server never slows the hot CLI's start-up.
+        .executableTarget(
+            name: "promptreg-server",
+            dependencies: ["PromptRegServer", "PromptRegistryHTTP", "PromptRegCLI"],
+            path: "Sources/PromptRegServerMain"
+        ),
         // The benchmark suite (`scripts/bench.sh`).
         .executableTarget(
             name: "promptreg-bench",
@@ -65,6 +88,11 @@ let package = Package(
         .testTarget(
             name: "PromptRegIntegrationTests",
             dependencies: ["PromptRegistry", "TestSupport", "promptreg", "promptreg-bench"]
+        ),
+        // `promptreg serve` and followers as real processes against real HTTP clients.
+        .testTarget(
+            name: "PromptRegServerTests",
+            dependencies: ["PromptRegistry", "TestSupport", "promptreg", "promptreg-server"]
         ),
     ]
 )

@@ -16,6 +16,11 @@ enum Output {
         write(String(decoding: try encoder.encode(value), as: UTF8.self) + "\n", to: 1)
     }
 
+    /// Prints raw `text` (a JSON line) on standard output.
+    static func raw(_ text: String) {
+        write(text, to: 1)
+    }
+
     /// Prints a line of text on standard output, escaped for the terminal.
     static func line(_ text: String) {
         write(Terminal.escape(text) + "\n", to: 1)
@@ -73,10 +78,16 @@ enum Output {
         }
     }
 
-    /// Writes the gathered standard output; true when any write to standard output or error failed.
-    static func flushFailed() -> Bool {
+    /// Writes the gathered standard output now: for a command that runs until stopped (`follow`),
+    /// whose readers act on each line as it comes.
+    static func flush() {
         writeAll(pendingOutput[...], to: 1)
         pendingOutput.removeAll()
+    }
+
+    /// Writes the gathered standard output; true when any write to standard output or error failed.
+    static func flushFailed() -> Bool {
+        flush()
         return writeFailed
     }
 }

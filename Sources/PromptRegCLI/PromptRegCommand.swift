@@ -30,7 +30,8 @@ public struct PromptRegCommand: ParsableCommand {
             DiffCommand.self, VerifyCommand.self, PromoteCommand.self, RollbackCommand.self, StatusCommand.self,
             LogCommand.self, ChannelCommand.self, ResolveCommand.self, LockCommand.self, RenderCommand.self,
             DoctorCommand.self, CloneCommand.self, RemoteCommand.self, PullCommand.self, PushCommand.self,
-            EvalCommand.self, GateCommand.self, RampCommand.self, CheckCallCommand.self,
+            EvalCommand.self, GateCommand.self, RampCommand.self, CheckCallCommand.self, FollowCommand.self,
+            ServeCommand.self,
         ])
 
     public init() {}
@@ -44,6 +45,9 @@ public struct PromptRegCommand: ParsableCommand {
             finish(0)
         }
         do {
+            if arguments.first == "serve" {
+                try HelperExecutable.exec(HelperExecutable.server, arguments)
+            }
             try CommandLineArguments.checkHelpTopic(arguments)
             var command = try parseAsRoot(arguments)
             try command.run()

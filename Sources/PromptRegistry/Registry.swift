@@ -17,6 +17,9 @@ public final class Registry: @unchecked Sendable {
     /// Backs `offline`; only touched under the mutex.
     var writesOffline = false
     private var resolutions: [ResolveRequest: (state: CommitID, answer: ResolvedBundle)] = [:]
+    /// The newest state head read, so polling an unmoved state costs one ref read; only touched
+    /// under the mutex.
+    var lastStateHead: StateHead?
 
     init(store: RegistryStore) {
         self.path = store.path
