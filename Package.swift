@@ -87,7 +87,7 @@ let package = Package(
         // The built executables as real processes: end to end, races, crashes, the benchmark.
         .testTarget(
             name: "PromptRegIntegrationTests",
-            dependencies: ["PromptRegistry", "TestSupport", "promptreg", "promptreg-bench"]
+            dependencies: ["PromptRegistry", "TestSupport", "promptreg", "promptreg-bench", "promptreg-server"]
         ),
         // `promptreg serve` and followers as real processes against real HTTP clients.
         .testTarget(

@@ -51,8 +51,6 @@ public struct FollowCommand: ParsableCommand {
     public func validate() throws {
         if server != nil, remote != nil { throw ValidationError("--remote and --server exclude each other: follow a registry's remote, or a server") }
         guard interval.isFinite, interval >= 0.1, interval <= 3600 else { throw ValidationError("--interval must be between 0.1 and 3600 seconds") }
-        for name in names { try Names.checkBundle(name) }
-        try Names.checkChannel(channel)
         if let server {
             guard let url = URL(string: server), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
                 throw ValidationError("--server must be an http:// or https:// URL, e.g. http://127.0.0.1:8080")
@@ -61,6 +59,8 @@ public struct FollowCommand: ParsableCommand {
     }
 
     public func run() throws {
+        for name in names { try Names.checkBundle(name) }
+        try Names.checkChannel(channel)
         let targets = names.map { FollowTarget($0, channel: channel, subject: subject) }
         let source: any FollowSource
         if let server, let url = URL(string: server) {
@@ -78,10 +78,17 @@ public struct FollowCommand: ParsableCommand {
         Self.follow(ChannelFollower(targets: targets, source: source), json: output.json)
     }
 
-    /// Prints the follower's events until SIGINT or SIGTERM, then exits 0.
+    /// Prints the follower's events until SIGINT or SIGTERM, then exits 0. Lines are written on
+    /// the main queue, where the signals are handled too, so a stop never cuts a line in half.
     private static func follow(_ follower: ChannelFollower, json: Bool) -> Never {
+        // A parent may have started us with these signals blocked (threads of a test runner or a
+        // supervisor often do); a command that runs until stopped must hear them.
+        var stopSignals = sigset_t()
+        sigemptyset(&stopSignals)
+        for signalNumber in [SIGINT, SIGTERM] { sigaddset(&stopSignals, signalNumber) }
+        pthread_sigmask(SIG_UNBLOCK, &stopSignals, nil)
         let task = Task {
-            await follower.run { event in FollowPrinter.print(event, json: json) }
+            await follower.run { event in await MainActor.run { FollowPrinter.print(event, json: json) } }
         }
         var sources: [any DispatchSourceSignal] = []
         for signalNumber in [SIGINT, SIGTERM] {
