@@ -156,20 +156,21 @@ final class LoopbackServer {
 
     deinit { stop() }
 
-    /// Starts `executable` with `arguments(port)` on a free loopback port and waits (at most 10 s)
-    /// until it accepts connections; `prepare(port)` runs before each start (e.g. writes a
-    /// configuration). A server that exits first (another process took the port) is tried again
-    /// on another port, three times in all.
+    /// Starts `executable` with `arguments(port)` on a free loopback port (or on `fixedPort`) and
+    /// waits (at most 10 s) until it accepts connections; `prepare(port)` runs before each start
+    /// (e.g. writes a configuration). A server that exits first (another process took the port) is
+    /// tried again on another port, three times in all (once only on a fixed port).
     static func start(
-        name: String, executable: String, logPath: String, environment: [String], prepare: (Int) throws -> Void = { _ in },
-        arguments: (Int) -> [String]
+        name: String, executable: String, logPath: String, environment: [String], fixedPort: Int? = nil,
+        prepare: (Int) throws -> Void = { _ in }, arguments: (Int) -> [String]
     ) throws -> LoopbackServer {
         var lastLog = ""
-        for _ in 0..<3 {
-            let port = try freePort()
+        for _ in 0..<(fixedPort == nil ? 3 : 1) {
+            let port = try fixedPort ?? freePort()
             try prepare(port)
-            let server = try spawn(
-                name: name, executable: executable, arguments: arguments(port), port: port, logPath: logPath, environment: environment)
+            let pid = try ChildProcess.spawn(
+                name: name, executable: executable, arguments: arguments(port), stdout: logPath, stderr: nil, environment: environment)
+            let server = LoopbackServer(name: name, port: port, pid: pid, logPath: logPath)
             let deadline = Date().addingTimeInterval(10)
             while server.isRunning && Date() < deadline {
                 if acceptsConnections(port: port) { return server }
@@ -178,31 +179,7 @@ final class LoopbackServer {
             server.stop()
             lastLog = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
         }
-        throw BenchError("\(name) did not start listening on 127.0.0.1 (three ports tried); its output:\n\(lastLog)")
-    }
-
-    private static func spawn(
-        name: String, executable: String, arguments: [String], port: Int, logPath: String, environment: [String]
-    ) throws -> LoopbackServer {
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        ProcessGroup.resetSignals(&attributes, newGroup: true)
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        let envp = environment.map { strdup($0) } + [nil]
-        defer {
-            for pointer in argv + envp { free(pointer) }
-        }
-        var pid: pid_t = 0
-        let result = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
-        guard result == 0 else { throw BenchError("cannot start \(name) (\(executable)): \(String(cString: strerror(result)))") }
-        return LoopbackServer(name: name, port: port, pid: pid, logPath: logPath)
+        throw BenchError("\(name) did not start listening on 127.0.0.1 (\(fixedPort.map { "port \($0)" } ?? "three ports tried")); its output:\n\(lastLog)")
     }
 
     /// True until the process has exited (reaps it when it has).
@@ -259,5 +236,39 @@ final class LoopbackServer {
         address.sin_port = UInt16(port).bigEndian
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         return address
+    }
+}
+
+/// Starting a child in its own process group, with an empty signal mask, its standard output
+/// (and error) appended to files.
+enum ChildProcess {
+    /// Starts `executable arguments...`; standard error goes to `stderr`, or with standard output
+    /// when nil. Returns the process id (also its process group id).
+    static func spawn(
+        name: String, executable: String, arguments: [String], stdout: String, stderr: String?, environment: [String]
+    ) throws -> pid_t {
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        ProcessGroup.resetSignals(&attributes, newGroup: true)
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        if let stderr {
+            posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        } else {
+            posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        }
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let envp = environment.map { strdup($0) } + [nil]
+        defer {
+            for pointer in argv + envp { free(pointer) }
+        }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        guard result == 0 else { throw BenchError("cannot start \(name) (\(executable)): \(String(cString: strerror(result)))") }
+        return pid
     }
 }
