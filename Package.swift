@@ -81,7 +81,7 @@ let package = Package(
         // GitStore against real repositories in temporary directories.
         .testTarget(name: "GitStoreTests", dependencies: ["GitStore"]),
         // The library in process: loading, digests, versions, channels, resolve, verify, hostile input.
-        .testTarget(name: "PromptRegistryTests", dependencies: ["PromptRegistry", "GitStore", "TestSupport"]),
+        .testTarget(name: "PromptRegistryTests", dependencies: ["PromptRegistry", "PromptRegistryHTTP", "GitStore", "TestSupport"]),
         // The command line in process: argument parsing, validation, exit-code mapping, error rendering.
         .testTarget(name: "PromptRegCLITests", dependencies: ["PromptRegCLI", "PromptRegistry", "TestSupport"]),
         // The built executables as real processes: end to end, races, crashes, the benchmark.
