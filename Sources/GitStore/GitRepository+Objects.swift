@@ -99,6 +99,25 @@ extension GitRepository {
     package func createCommit(
         tree treeID: ObjectID, parents: [ObjectID], author: GitSignature, message: String
     ) throws -> ObjectID {
+        try withCommitParts(tree: treeID, parents: parents, author: author) { tree, parentCommits, signature in
+            var oid = git_oid()
+            var parentPointers = parentCommits
+            try parentPointers.withUnsafeMutableBufferPointer { buffer in
+                try check(
+                    git_commit_create(
+                        &oid, handle, nil, signature, signature, "UTF-8", message, tree, buffer.count, buffer.baseAddress),
+                    "write commit")
+            }
+            return ObjectID(oid)
+        }
+    }
+
+    /// Runs `body` with the tree, the parent commits and a signature of `author` (author and
+    /// committer alike) that a new commit is made of, each freed afterwards.
+    func withCommitParts<T>(
+        tree treeID: ObjectID, parents: [ObjectID], author: GitSignature,
+        _ body: (OpaquePointer, [OpaquePointer?], UnsafeMutablePointer<git_signature>) throws -> T
+    ) throws -> T {
         try withTree(treeID) { tree in
             try withCommits(parents) { parentCommits in
                 try withGitObject(
@@ -108,18 +127,7 @@ extension GitRepository {
                             &$0, author.name, author.email, git_time_t(author.time.timeIntervalSince1970), 0)
                     },
                     free: git_signature_free
-                ) { signature in
-                    var oid = git_oid()
-                    var parentPointers = parentCommits
-                    try parentPointers.withUnsafeMutableBufferPointer { buffer in
-                        try check(
-                            git_commit_create(
-                                &oid, handle, nil, signature, signature, "UTF-8", message, tree, buffer.count,
-                                buffer.baseAddress),
-                            "write commit")
-                    }
-                    return ObjectID(oid)
-                }
+                ) { signature in try body(tree, parentCommits, signature) }
             }
         }
     }

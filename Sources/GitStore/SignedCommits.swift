@@ -19,29 +19,18 @@ extension GitRepository {
     package func commitContent(
         tree treeID: ObjectID, parents: [ObjectID], author: GitSignature, message: String
     ) throws -> Data {
-        try withTree(treeID) { tree in
-            try withCommits(parents) { parentCommits in
-                try withGitObject(
-                    "make signature for \(author.name)",
-                    make: {
-                        git_signature_new(&$0, author.name, author.email, git_time_t(author.time.timeIntervalSince1970), 0)
-                    },
-                    free: git_signature_free
-                ) { signature in
-                    var buffer = git_buf()
-                    defer { git_buf_dispose(&buffer) }
-                    var parentPointers = parentCommits
-                    try parentPointers.withUnsafeMutableBufferPointer { pointers in
-                        try check(
-                            git_commit_create_buffer(
-                                &buffer, handle, signature, signature, "UTF-8", message, tree, pointers.count,
-                                pointers.baseAddress),
-                            "build commit")
-                    }
-                    guard let bytes = buffer.ptr else { return Data() }
-                    return Data(bytes: bytes, count: buffer.size)
-                }
+        try withCommitParts(tree: treeID, parents: parents, author: author) { tree, parentCommits, signature in
+            var buffer = git_buf()
+            defer { git_buf_dispose(&buffer) }
+            var parentPointers = parentCommits
+            try parentPointers.withUnsafeMutableBufferPointer { pointers in
+                try check(
+                    git_commit_create_buffer(
+                        &buffer, handle, signature, signature, "UTF-8", message, tree, pointers.count, pointers.baseAddress),
+                    "build commit")
             }
+            guard let bytes = buffer.ptr else { return Data() }
+            return Data(bytes: bytes, count: buffer.size)
         }
     }
 

@@ -15,6 +15,7 @@ enum ErrorReport {
         case .integrity: 68
         case .unavailable: 69
         case .refused: 76
+        case .forbidden: 77
         case .gateFailed: 79
         default: 70
         }

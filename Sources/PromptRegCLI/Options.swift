@@ -64,10 +64,22 @@ struct WriteOptions: ParsableArguments {
             "Write this registry only, even when it has an upstream.", discussion: "A later 'promptreg push' sends the change."))
     var offline = false
 
-    /// Sets `registry` to write offline when asked, and returns who the write is recorded as:
-    /// --actor, $PROMPTREG_ACTOR, else the registry's git identity or the OS user.
-    func prepare(_ registry: Registry) -> String {
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Sign the commits this write makes with this ed25519 private key (OpenSSH format).",
+            discussion: "Default: $PROMPTREG_SIGNING_KEY, else the registry's git config promptreg.signingKey; with none, commits are unsigned. 'promptreg key generate' makes a key.",
+            valueName: "file"))
+    var signWith: String?
+
+    /// Sets `registry` to write offline when asked and to sign with the key given, and returns who
+    /// the write is recorded as: --actor, $PROMPTREG_ACTOR, else the registry's git identity or
+    /// the OS user.
+    func prepare(_ registry: Registry) throws -> String {
         registry.offline = offline
+        if let path = signingKeyPath(registry) {
+            registry.signingKey = try SigningKey.read(from: (path as NSString).expandingTildeInPath)
+        }
         if let actor, !actor.isEmpty { return actor }
         if let fromEnvironment = ProcessInfo.processInfo.environment["PROMPTREG_ACTOR"], !fromEnvironment.isEmpty {
             return fromEnvironment
@@ -77,6 +89,15 @@ struct WriteOptions: ParsableArguments {
 
     /// The message given, or `fallback`.
     func message(or fallback: String) -> String { message ?? fallback }
+
+    /// --sign-with, else $PROMPTREG_SIGNING_KEY, else the registry's `promptreg.signingKey`.
+    private func signingKeyPath(_ registry: Registry) -> String? {
+        if let signWith, !signWith.isEmpty { return signWith }
+        if let fromEnvironment = ProcessInfo.processInfo.environment["PROMPTREG_SIGNING_KEY"], !fromEnvironment.isEmpty {
+            return fromEnvironment
+        }
+        return registry.configuredSigningKeyPath()
+    }
 }
 
 /// `--json`: machine-readable output, on standard output and, for errors, on standard error.

@@ -51,7 +51,7 @@ struct PromoteCommand: RegistryCommand {
     }
 
     func run(on registry: Registry) throws {
-        let actor = write.prepare(registry)
+        let actor = try write.prepare(registry)
         let event: StateEvent
         if source.contains("@") {
             let reference = try BundleReference(parsing: source)

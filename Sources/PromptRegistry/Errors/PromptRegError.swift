@@ -18,6 +18,7 @@ public struct PromptRegError: Error, CustomStringConvertible, Sendable, Equatabl
             case unavailable
             case refused
             case gateFailed = "gate-failed"
+            case forbidden
         }
         private let value: Value
         private init(_ value: Value) { self.value = value }
@@ -43,6 +44,10 @@ public struct PromptRegError: Error, CustomStringConvertible, Sendable, Equatabl
 
         /// A promotion gate refused the candidate (no eval result, or a score that dropped too far).
         public static let gateFailed = Code(.gateFailed)
+
+        /// The registry's trust policy does not let this signer make this change (a protected
+        /// channel, a policy change by a non-admin, an unsigned write where signatures are required).
+        public static let forbidden = Code(.forbidden)
 
         /// Every code this version of the library reports.
         public static let all: [Code] = Value.allCases.map(Code.init)

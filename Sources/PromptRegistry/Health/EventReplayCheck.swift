@@ -36,15 +36,18 @@ struct EventReplayCheck {
         case .evalRecord: return path.hasPrefix("evals/")
         case .gateChange: return path.hasPrefix("policy/gates/")
         case .rampChange: return path == Layout.rampFile
+        case .trustPolicy: return path == Layout.trustPolicyFile
+        case .propose: return path.hasPrefix("\(Layout.proposalsDirectory)/")
+        case .approve: if path.hasPrefix("\(Layout.proposalsDirectory)/") { return true }
         default: break
         }
         let parts = path.split(separator: "/")
         guard parts.count >= 3, parts[0] == "channels" else { return false }
         switch action {
-        case .promote, .rollback: return parts[2] == "undo"
+        case .promote, .rollback, .approve: return parts[2] == "undo"
         case .channelCreate, .initialise: return parts.count == 3 && parts[2] == "channel.json"
         case .channelDelete: return parts[2] == "undo" || (parts.count == 3 && parts[2] == "channel.json")
-        case .publish, .evalRecord, .gateChange, .rampChange: return false
+        case .publish, .evalRecord, .gateChange, .rampChange, .trustPolicy, .propose: return false
         }
     }
 }

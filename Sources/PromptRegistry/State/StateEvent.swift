@@ -14,6 +14,12 @@ public struct StateEvent: Codable, Sendable, Equatable {
         case gateChange = "gate"
         /// The canary ramp steps were configured.
         case rampChange = "ramp-policy"
+        /// The trust policy was set or changed.
+        case trustPolicy = "trust-policy"
+        /// A change to a protected channel was proposed.
+        case propose
+        /// A proposal was approved (and, with its last approval, applied).
+        case approve
     }
     /// Format tag.
     public var format = "promptreg.event/v1"

@@ -62,6 +62,12 @@ enum Layout {
     static func gateFile(_ channel: String) -> String { "policy/gates/\(channel).json" }
     /// The canary ramp policy.
     static let rampFile = "policy/ramp.json"
+    /// The trust policy: signers, admins, protected channels.
+    static let trustPolicyFile = "policy/trust.json"
+    /// Pending proposals for protected channels.
+    static let proposalsDirectory = "proposals"
+    /// Proposal `id`.
+    static func proposalFile(_ id: String) -> String { "\(proposalsDirectory)/\(id).json" }
 
     /// The shard of bundle `name`: `x/y`, the first two hex digits of SHA-256 of the name.
     static func shard(_ name: String) -> String {

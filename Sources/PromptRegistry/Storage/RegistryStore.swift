@@ -48,6 +48,8 @@ final class RegistryStore {
     let path: String
     /// Used only by this type and its extensions in this folder.
     let repository: GitRepository
+    /// When set, every commit written is signed with it (git's SSH signature, namespace `git`).
+    var signingKey: SigningKey?
 
     private init(_ repository: GitRepository) {
         self.repository = repository
@@ -129,9 +131,13 @@ final class RegistryStore {
                 TreeChange(path: path, blob: try bytes.map { try repository.writeBlob(Data($0)) })
             }
             let tree = try repository.updateTree(base?.object, changes: changes)
-            let commit = try repository.createCommit(
-                tree: tree, parents: parents.map(\.object), author: Self.signature(for: actor, at: time), message: message)
-            return CommitID(commit)
+            let author = Self.signature(for: actor, at: time)
+            guard let signingKey else {
+                return CommitID(try repository.createCommit(tree: tree, parents: parents.map(\.object), author: author, message: message))
+            }
+            let content = try repository.commitContent(tree: tree, parents: parents.map(\.object), author: author, message: message)
+            let signature = try SSHSignature.sign(content, with: signingKey, namespace: SSHSignature.gitNamespace)
+            return CommitID(try repository.createSignedCommit(content: content, signature: signature.armored))
         }
     }
 
@@ -186,5 +192,23 @@ extension RegistryStore {
     /// The newest commit both histories share; nil when they are unrelated.
     func mergeBase(_ one: CommitID, _ two: CommitID) throws -> CommitID? {
         try translatingGitErrors { try repository.mergeBase(one.object, two.object).map(CommitID.init) }
+    }
+}
+
+extension RegistryStore {
+    /// The principals this process's signing key signs as under `policy` now (empty without a key,
+    /// or when the policy does not list it).
+    func signerPrincipals(under policy: TrustPolicy?) -> Set<String> {
+        guard let policy, let signingKey else { return [] }
+        return policy.principals(of: signingKey.publicKey, at: Date())
+    }
+
+    /// The verified signer of commit `id` under `signers`: nil when it is unsigned; throws an
+    /// integrity error when the signature is not valid for its content, or not by an allowed key
+    /// at the commit's time.
+    func verifiedSigner(of id: CommitID, signers: AllowedSigners, at time: Date) throws -> VerifiedSigner? {
+        guard let signed = try translatingGitErrors({ try repository.commitSignature(id.object) }) else { return nil }
+        return try signers.verify(
+            armoredSignature: signed.signature, message: signed.signedData, namespace: SSHSignature.gitNamespace, at: time)
     }
 }

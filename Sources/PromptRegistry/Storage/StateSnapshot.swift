@@ -39,6 +39,11 @@ struct StateSnapshot {
         return StateSnapshot(store: store, commit: commit, tree: info.tree, parents: info.parents)
     }
 
+    /// The trust policy in force at this state, if one was set.
+    func trustPolicy() throws -> TrustPolicy? {
+        try document(TrustPolicy.self, at: Layout.trustPolicyFile)
+    }
+
     /// The snapshot of this commit's first parent; nil for the first state commit.
     func parent() throws -> StateSnapshot? {
         try parents.first.map { try StateSnapshot.at($0, store) }

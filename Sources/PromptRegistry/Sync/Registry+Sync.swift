@@ -94,6 +94,7 @@ extension Registry {
             let snapshot = try StateSnapshot.current(store)
             let stamp = StateStamp(seq: try snapshot.event().seq + 1, time: Timestamp.string(Date()), actor: actor)
             let update = try intent(snapshot, stamp)
+            try authorize(update, on: snapshot, store: store)
             let event = StateEvent(
                 seq: stamp.seq, time: stamp.time, actor: actor, action: update.action, message: update.message, changes: update.changes,
                 gateOverride: update.gateOverride)

@@ -33,6 +33,11 @@ struct StateReplay {
             let seq = try current.event().seq + 1
             let stamp = StateStamp(seq: seq, time: event.time, actor: event.actor)
             let update = try reapply(event, from: original, on: current, stamp)
+            // The newer state's trust policy decides, as for any write made now.
+            let policy = try current.trustPolicy()
+            try TrustRules.check(
+                action: event.action.rawValue, channels: Set(update.changes.compactMap(\.channel)),
+                signer: store.signerPrincipals(under: policy), policy: policy)
             guard !update.changes.isEmpty || !update.files.isEmpty else { continue }
             let replayed = StateEvent(
                 seq: seq, time: event.time, actor: event.actor, action: event.action, message: event.message, changes: update.changes)
@@ -53,8 +58,12 @@ struct StateReplay {
             for change in event.changes { try repoint(change, from: original, on: current, stamp, undoable: event.action == .promote, into: &plan) }
         case .channelCreate, .channelDelete:
             try redeclare(from: original, on: current, into: &plan)
-        case .evalRecord, .gateChange, .rampChange:
+        case .evalRecord, .gateChange, .rampChange, .trustPolicy:
             try copyFiles(from: original, into: &plan)
+        case .propose, .approve:
+            throw PromptRegError(
+                .conflict, "a proposal or an approval made offline (seq \(event.seq)) cannot be re-applied on a newer remote state: the channel it is about may have moved",
+                fix: "make proposals and approvals with the upstream reachable (without --offline)")
         }
         return try plan.update(action: event.action, message: event.message)
     }

@@ -11,6 +11,8 @@ public struct SSHSignature: Sendable, Equatable {
     private static let label = "SSH SIGNATURE"
     /// The hash algorithm promptreg signs with, as `ssh-keygen` does by default.
     public static let defaultHashAlgorithm = "sha512"
+    /// The namespace git signs commits in (`git verify-commit` checks it).
+    public static let gitNamespace = "git"
 
     /// The key that made the signature (as the signature says; `verify` proves it).
     public let publicKey: SSHPublicKey

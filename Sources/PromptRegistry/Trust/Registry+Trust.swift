@@ -1,0 +1,40 @@
+import Foundation
+
+extension Registry {
+    /// The key every commit this registry object writes is signed with (git's SSH signature
+    /// format, namespace `git`, verifiable with `git verify-commit`); nil writes unsigned commits.
+    public var signingKey: SigningKey? {
+        get { withStore { $0.signingKey } }
+        set { withStore { $0.signingKey = newValue } }
+    }
+
+    /// The signing key file named by this registry's git config (`promptreg.signingKey`), if any.
+    public func configuredSigningKeyPath() -> String? {
+        withStore { store in (try? store.repository.configValue("promptreg.signingkey")) ?? nil }
+    }
+
+    /// The trust policy in force now, if one was set.
+    public func trustPolicy() throws -> TrustPolicy? {
+        try withStore { store in try StateSnapshot.current(store).trustPolicy() }
+    }
+
+    /// Sets the trust policy. The first policy may be set by anyone who can write the registry;
+    /// a later one must be signed by an admin of the policy in force (as TUF rotates its root).
+    /// Every channel the policy names must be declared.
+    @discardableResult
+    public func setTrustPolicy(_ policy: TrustPolicy, message: String, actor: String) throws -> StateEvent {
+        try policy.check(file: "the trust policy")
+        return try updateState(actor: actor) { snapshot, _ in
+            let declared = Set(try snapshot.channels())
+            for channel in policy.channels.keys.sorted() where !declared.contains(channel) {
+                try snapshot.requireDeclared(channel)
+            }
+            if let current = try snapshot.trustPolicy(), current == policy {
+                throw PromptRegError(.conflict, "the trust policy is already exactly this; nothing was written")
+            }
+            return StateUpdate(
+                action: .trustPolicy, message: message, changes: [],
+                files: [Layout.trustPolicyFile: CanonicalJSON.bytes(of: policy)])
+        }
+    }
+}
