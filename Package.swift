@@ -17,6 +17,10 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // libgit2 from the system (Debian: libgit2-dev) plus a shim header for its variadic options call.
@@ -57,13 +61,20 @@ let package = Package(
                 "PromptRegistry",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
         // `promptreg-server`: the helper `promptreg serve` and `promptreg follow --server` run, as
         // git runs its helpers, so the server never slows the hot CLI's start-up.
         .executableTarget(
             name: "promptreg-server",
-            dependencies: ["PromptRegServer", "PromptRegistryHTTP", "PromptRegCLI"],
+            dependencies: [
+                "PromptRegServer", "PromptRegistryHTTP", "PromptRegCLI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             path: "Sources/PromptRegServerMain"
         ),
         // The benchmark suite (`scripts/bench.sh`).

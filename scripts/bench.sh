@@ -3,7 +3,8 @@
 # suite: a 1,000 x 20 and a 1 x 10 fixture registry, promptreg as processes beside plain git,
 # library figures in process, then `promptreg-bench sync` (write-through writes and pulls against
 # git daemon and smart HTTP on loopback, beside git push and git fetch), and `promptreg-bench
-# runtime` (validateToolCall per call, the promotion gate's cost on promote). Writes bench/results.md.
+# runtime` (validateToolCall per call, the promotion gate's cost on promote), and `promptreg-bench
+# trust` (signed beside unsigned writes, resolve with and without --trust). Writes bench/results.md.
 # Pass options through, e.g. --runs 30.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,3 +26,4 @@ while [ $# -gt 0 ]; do
 done
 "$bin/promptreg-bench" sync --promptreg "$bin/promptreg" ${sync_args[@]+"${sync_args[@]}"}
 "$bin/promptreg-bench" runtime
+"$bin/promptreg-bench" trust --promptreg "$bin/promptreg" ${sync_args[@]+"${sync_args[@]}"}

@@ -2,7 +2,8 @@
 # Installs what promptreg needs to build and test, only when it is missing:
 #   libgit2-dev and pkg-config (Debian packages) for the build,
 #   git (stock git, to check interoperability), GNU time (the benchmark's memory figure), and
-#   Python's jsonschema + PyYAML for the schema tests.
+#   Python's jsonschema + PyYAML for the schema tests, and for the server tests curl and wrk
+#   (Debian) and openapi-spec-validator + schemathesis (PyPI).
 set -euo pipefail
 
 as_root() {
@@ -18,6 +19,8 @@ command -v git >/dev/null || missing+=(git)
 command -v python3 >/dev/null || missing+=(python3 python3-pip)
 [ -x /usr/bin/time ] || missing+=(time)   # GNU time: peak memory in the benchmark suite
 [ -x /usr/sbin/lighttpd ] || command -v lighttpd >/dev/null || missing+=(lighttpd)   # serves git http-backend in the sync tests
+command -v curl >/dev/null || missing+=(curl)   # the HTTP client of the server tests
+command -v wrk >/dev/null || missing+=(wrk)     # load for the server's robustness tests and benchmark
 if [ ${#missing[@]} -gt 0 ]; then
   echo "install-deps: installing ${missing[*]}"
   as_root apt-get update -qq
@@ -29,4 +32,10 @@ if ! python3 -c 'import jsonschema, yaml' 2>/dev/null; then
   python3 -m pip install --quiet jsonschema pyyaml 2>/dev/null \
     || python3 -m pip install --quiet --break-system-packages jsonschema pyyaml \
     || as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-jsonschema python3-yaml >/dev/null
+fi
+
+if ! command -v openapi-spec-validator >/dev/null || ! command -v st >/dev/null; then
+  echo "install-deps: installing openapi-spec-validator and schemathesis for the server tests"
+  python3 -m pip install --quiet openapi-spec-validator schemathesis 2>/dev/null \
+    || python3 -m pip install --quiet --break-system-packages openapi-spec-validator schemathesis
 fi

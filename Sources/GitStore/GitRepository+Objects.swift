@@ -28,6 +28,8 @@ package struct GitCommit: Sendable {
     package let parents: [ObjectID]
     /// The author.
     package let author: GitSignature
+    /// When it was committed (the committer's time, which signature checks use, as git does).
+    package let committerTime: Date
     /// The full message.
     package let message: String
 }
@@ -76,6 +78,12 @@ extension GitRepository {
     package func readFile(_ path: String, inTree tree: ObjectID) throws -> Data? {
         guard let blob = try entryID(path, inTree: tree, kind: GIT_OBJECT_BLOB) else { return nil }
         return try readBlob(blob)
+    }
+
+    /// The id of the blob at `path` in tree `tree`, without reading it; nil when nothing is there.
+    /// Equal ids mean equal bytes, so a caller can tell whether a file changed between two trees.
+    package func fileID(_ path: String, inTree tree: ObjectID) throws -> ObjectID? {
+        try entryID(path, inTree: tree, kind: GIT_OBJECT_BLOB)
     }
 
     /// The names of the entries of the subtree at `path` in `tree` (the root when `path` is empty),
@@ -139,6 +147,7 @@ extension GitRepository {
             guard let author = git_commit_author(commit)?.pointee else {
                 throw GitError(code: .corrupt, message: "commit has no author", operation: operation)
             }
+            let committed = git_commit_committer(commit)?.pointee.when.time ?? author.when.time
             let parents = try (0..<git_commit_parentcount(commit)).map {
                 try ObjectID(git_commit_parent_id(commit, $0), operation)
             }
@@ -150,6 +159,7 @@ extension GitRepository {
                     name: author.name.map { String(cString: $0) } ?? "",
                     email: author.email.map { String(cString: $0) } ?? "",
                     time: Date(timeIntervalSince1970: TimeInterval(author.when.time))),
+                committerTime: Date(timeIntervalSince1970: TimeInterval(committed)),
                 message: git_commit_message(commit).map { String(cString: $0) } ?? "")
         }
     }

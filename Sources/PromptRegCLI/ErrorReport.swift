@@ -4,9 +4,9 @@ import PromptRegistry
 
 /// How the command line reports a library error: its exit code, its remedy as a command line, and
 /// its text or JSON form (`{"error": {"code", "message", "fix", ...}}`).
-enum ErrorReport {
+public enum ErrorReport {
     /// The process exit code for each kind of failure (README "Exit codes").
-    static func exitCode(_ code: PromptRegError.Code) -> Int32 {
+    public static func exitCode(_ code: PromptRegError.Code) -> Int32 {
         switch code {
         case .usage: 64
         case .invalidInput: 65
@@ -16,6 +16,7 @@ enum ErrorReport {
         case .unavailable: 69
         case .refused: 76
         case .forbidden: 77
+        case .killed: 78
         case .gateFailed: 79
         default: 70
         }
@@ -52,7 +53,7 @@ enum ErrorReport {
     }
 
     /// Writes `error` on standard error (as JSON when `json`) and returns its exit code.
-    static func report(_ error: PromptRegError, json: Bool) -> Int32 {
+    public static func report(_ error: PromptRegError, json: Bool) -> Int32 {
         let code = exitCode(error.code)
         if json {
             let document = ["error": ErrorDocument(error, command: tryLine(error), exitCode: code)]
@@ -69,7 +70,8 @@ enum ErrorReport {
     }
 }
 
-/// The JSON form of an error: what an agent or a script acts on.
+/// The JSON form of an error: what an agent or a script acts on. A `killed` error also carries
+/// `"killed": true` and the kill's `reason`, `by` and `at`.
 struct ErrorDocument: Encodable {
     let code: String
     let exitCode: Int32
@@ -83,6 +85,10 @@ struct ErrorDocument: Encodable {
     let file: String?
     let field: String?
     let line: Int?
+    let killed: Bool?
+    let reason: String?
+    let by: String?
+    let at: String?
 
     init(_ error: PromptRegError, command: String?, exitCode: Int32) {
         code = error.code.name
@@ -97,10 +103,12 @@ struct ErrorDocument: Encodable {
         file = error.subject.file
         field = error.subject.field
         line = error.subject.line
+        killed = error.kill.map { _ in true }
+        (reason, by, at) = (error.kill?.reason, error.kill?.by, error.kill?.at)
     }
 
     enum CodingKeys: String, CodingKey {
-        case code, message, fix, bundle, version, channel, layer, file, field, line
+        case code, message, fix, bundle, version, channel, layer, file, field, line, killed, reason, by, at
         case command = "try"
         case exitCode = "exit_code"
     }

@@ -24,7 +24,7 @@ public struct FollowCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("The bundles to follow.", valueName: "name"))
     var names: [String]
 
-    @Option(name: .long, help: ArgumentHelp("The channel to follow (default prod).", valueName: "channel"))
+    @Option(name: .long, help: ArgumentHelp("The channel to follow.", valueName: "channel"))
     var channel: String = stableChannel
 
     @Option(name: .long, help: ArgumentHelp("User or session id: follow what this subject gets (sticky canary share).", valueName: "key"))
@@ -36,7 +36,7 @@ public struct FollowCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Follow a 'promptreg serve' instance at this URL instead of a registry.", valueName: "url"))
     var server: String?
 
-    @Option(name: .long, help: ArgumentHelp("Seconds between pulls (default 5).", valueName: "seconds"))
+    @Option(name: .long, help: ArgumentHelp("Seconds between pulls.", valueName: "seconds"))
     var interval: Double = 5
 
     @OptionGroup var registryOptions: RegistryOptions

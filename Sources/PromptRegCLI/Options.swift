@@ -4,7 +4,7 @@ import PromptRegistry
 
 /// `--registry`: where the registry is, for every command that uses one. Accepted before the
 /// subcommand too (`promptreg --registry R list`), as with git and kubectl.
-struct RegistryOptions: ParsableArguments {
+public struct RegistryOptions: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
@@ -12,6 +12,9 @@ struct RegistryOptions: ParsableArguments {
             discussion: "Default: $PROMPTREG_REGISTRY, else the nearest .promptreg directory here or in a parent.",
             valueName: "path"))
     var registry: String?
+
+    /// No registry named yet (the parser fills it in).
+    public init() {}
 
     /// The registry path these options or the environment name; nil when neither does.
     func explicitPath() -> String? {
@@ -23,7 +26,7 @@ struct RegistryOptions: ParsableArguments {
     }
 
     /// The registry path: explicit, else the nearest `.promptreg` here or above.
-    func registryPath() throws -> String {
+    public func registryPath() throws -> String {
         if let explicit = explicitPath() { return explicit }
         var directory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).standardizedFileURL
         while true {

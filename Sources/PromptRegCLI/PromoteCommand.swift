@@ -111,10 +111,17 @@ enum EventPrinter {
     static func print(_ event: StateEvent, json: Bool) throws {
         if json { return try Output.json(event) }
         Output.line("\(event.action.rawValue) (seq \(event.seq)):")
-        for change in event.changes {
-            Output.line(
-                "  \(change.bundle) \(change.channel ?? "published"): \(change.from?.description ?? "(none)") -> \(change.to?.description ?? "(none)")"
-            )
+        for change in event.changes { Output.line("  \(describe(change, of: event))") }
+    }
+
+    /// One change as text: `NAME CHANNEL: FROM -> TO`, `NAME published: (none) -> VERSION`, or
+    /// `NAME CHANNEL: killed` / `revived`.
+    static func describe(_ change: StateChange, of event: StateEvent) -> String {
+        let target = "\(change.bundle) \(change.channel ?? "published")"
+        switch event.action {
+        case .kill: return "\(target): killed"
+        case .revive: return "\(target): revived"
+        default: return "\(target): \(change.from?.description ?? "(none)") -> \(change.to?.description ?? "(none)")"
         }
     }
 }

@@ -16,6 +16,8 @@ struct ResolveOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Resolve exactly what this pin file (written by 'lock') pins.", valueName: "file"))
     var lock: String?
 
+    @OptionGroup var trust: TrustOptions
+
     func validate() throws {
         let pinned = reference.contains("@")
         if pinned, channel != nil || subject != nil || lock != nil {
@@ -43,11 +45,12 @@ struct ResolveCommand: RegistryCommand {
         commandName: "resolve",
         abstract: "Resolve the bundle an agent should run, verified, as an agent would at startup.",
         discussion: """
-            NAME resolves what prod runs (or --channel C). With --subject, a bundle whose canary has traffic p gives the canary to the subjects whose bucket is below p (sticky per subject, see README "Canary bucketing"). NAME@VERSION and NAME@sha256:HEX are exact; --lock FILE returns exactly what the pin file pins or fails. Every digest is recomputed first.
+            NAME resolves what prod runs (or --channel C). With --subject, a bundle whose canary has traffic p gives the canary to the subjects whose bucket is below p (sticky per subject, see README "Canary bucketing"). NAME@VERSION and NAME@sha256:HEX are exact; --lock FILE returns exactly what the pin file pins or fails. Every digest is recomputed first. With --trust FILE (an allowed_signers file), state not signed by a key it allows, or moved by a signer the trust policy did not allow, is refused (exit 68).
 
             Examples:
               promptreg resolve support-agent --subject user-4711 --json
               promptreg resolve support-agent --lock promptreg.lock
+              promptreg resolve support-agent --trust allowed_signers
             """)
 
     @OptionGroup var options: ResolveOptions
@@ -55,7 +58,7 @@ struct ResolveCommand: RegistryCommand {
     @OptionGroup var output: OutputOptions
 
     func run(on registry: Registry) throws {
-        let resolved = try registry.resolve(try options.request())
+        let resolved = try registry.resolve(try options.request(), trusting: try options.trust.signers())
         if output.json { return try Output.json(resolved) }
         Output.line("\(resolved.name)@\(resolved.version) \(resolved.digest)\(resolved.channel.map { " (\($0))" } ?? "")")
         Output.line("model: \(resolved.model.provider) \(resolved.model.id)")
@@ -83,6 +86,7 @@ struct LockCommand: RegistryCommand {
     @Option(name: .short, help: ArgumentHelp("Write here instead of standard output.", valueName: "file"))
     var outputFile: String?
 
+    @OptionGroup var trust: TrustOptions
     @OptionGroup var registryOptions: RegistryOptions
 
     func validate() throws {
@@ -90,7 +94,7 @@ struct LockCommand: RegistryCommand {
     }
 
     func run(on registry: Registry) throws {
-        let pins = try registry.pins(names, channel: channel)
+        let pins = try registry.pins(names, channel: channel, trusting: try trust.signers())
         guard let outputFile else { return try Output.json(pins) }
         do {
             try (Output.encoder.encode(pins) + Data("\n".utf8)).write(to: URL(fileURLWithPath: outputFile), options: .atomic)
@@ -134,7 +138,7 @@ struct RenderCommand: RegistryCommand {
         guard case .object(let variables) = try JSONValue(parsing: data, file: vars) else {
             throw PromptRegError.invalid(file: vars, "must be a JSON object of variable names to values")
         }
-        let resolved = try registry.resolve(try options.request())
+        let resolved = try registry.resolve(try options.request(), trusting: try options.trust.signers())
         let messages = try resolved.render(variables)
         try Output.json(resolved.bundle.content.requestBody(messages, format: format))
     }

@@ -4,8 +4,10 @@ import PromptRegistry
 /// `promptreg status`.
 struct StatusCommand: RegistryCommand {
     static let configuration = CommandConfiguration(
-        commandName: "status", abstract: "Show what every channel runs: version, digest, traffic, when and by whom.",
+        commandName: "status", abstract: "Show what every channel runs: version, digest, traffic, when and by whom, and what is killed.",
         discussion: """
+            A killed channel is marked KILLED, and a line under the table says by whom, when and why; with --json its entry has a kill object (bundle, channel, reason, by, at).
+
             A damaged pointer is reported on standard error and the rest is still shown; the exit code is then 68.
 
             Example:
@@ -23,14 +25,17 @@ struct StatusCommand: RegistryCommand {
             Output.line("no channel points anywhere yet: promptreg promote NAME@VERSION CHANNEL -m \"...\"")
         } else {
             Output.table(
-                ["BUNDLE", "CHANNEL", "VERSION", "DIGEST", "TRAFFIC", "SET", "BY"],
+                ["BUNDLE", "CHANNEL", "VERSION", "DIGEST", "TRAFFIC", "SET", "BY", "KILLED"],
                 status.items.map { cell in
                     let pointer = cell.pointer
                     return [
                         cell.bundle, cell.channel, pointer.version.description, pointer.digest.short,
-                        pointer.traffic.map(PointerTarget.percent) ?? "-", pointer.time, pointer.actor,
+                        pointer.traffic.map(PointerTarget.percent) ?? "-", pointer.time, pointer.actor, cell.kill == nil ? "-" : "KILLED",
                     ]
                 })
+            for kill in status.items.compactMap(\.kill) {
+                Output.line("killed: \(kill.bundle) \(kill.channel) by \(kill.by) at \(kill.at): \(kill.reason)")
+            }
         }
         try ReportPrinter.finish(status, json: output.json)
     }
@@ -40,7 +45,7 @@ struct StatusCommand: RegistryCommand {
 struct LogCommand: RegistryCommand {
     static let configuration = CommandConfiguration(
         commandName: "log",
-        abstract: "Show the audit trail, newest first: publishes, promotes and rollbacks.",
+        abstract: "Show the audit trail, newest first: publishes, promotes, rollbacks, kills and revives.",
         discussion: """
             Example:
               promptreg log support-agent --channel prod -n 10
@@ -66,11 +71,9 @@ struct LogCommand: RegistryCommand {
         let events = try registry.log(bundle: name, channel: channel, limit: count)
         if output.json { return try Output.json(events) }
         for event in events {
-            Output.line("#\(event.seq) \(event.time) \(event.actor) \(event.action.rawValue): \(event.message)")
-            for change in event.changes {
-                let target = change.channel ?? "published"
-                Output.line("    \(change.bundle) \(target): \(change.from?.description ?? "(none)") -> \(change.to?.description ?? "(none)")")
-            }
+            let signed = event.signedBy.map { " [signed by \($0)]" } ?? ""
+            Output.line("#\(event.seq) \(event.time) \(event.actor)\(signed) \(event.action.rawValue): \(event.message)")
+            for change in event.changes { Output.line("    \(EventPrinter.describe(change, of: event))") }
         }
     }
 }

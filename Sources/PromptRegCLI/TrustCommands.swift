@@ -28,7 +28,7 @@ struct KeyGenerateCommand: ParsableCommand {
               promptreg key generate ~/.ssh/promptreg_ed25519 --comment alice@example.com
             """)
 
-    @Argument(help: ArgumentHelp("Where to write the private key (default ~/.ssh/promptreg_ed25519).", valueName: "path"))
+    @Argument(help: ArgumentHelp("Where to write the private key.", valueName: "path"))
     var path = "~/.ssh/promptreg_ed25519"
 
     @Option(name: .long, help: ArgumentHelp("The comment on the public key line, e.g. your e-mail address.", valueName: "text"))
@@ -76,7 +76,7 @@ struct PolicyShowCommand: RegistryCommand {
 
             Examples:
               promptreg policy show --json
-              promptreg policy show --allowed-signers > allowed_signers
+              promptreg policy show --allowed-signers
             """)
 
     @Flag(name: .long, help: "Print the signers as an allowed_signers file.")

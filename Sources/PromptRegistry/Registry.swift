@@ -20,6 +20,8 @@ public final class Registry: @unchecked Sendable {
     /// The newest state head read, so polling an unmoved state costs one ref read; only touched
     /// under the mutex.
     var lastStateHead: StateHead?
+    /// What trusted resolves verified (see `resolve(_:trusting:)`); only touched under the mutex.
+    var trustedStates = TrustedStates()
 
     init(store: RegistryStore) {
         self.path = store.path

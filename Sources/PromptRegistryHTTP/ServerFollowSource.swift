@@ -89,10 +89,15 @@ public struct ServerFollowSource: FollowSource {
 
     /// The error a problem-details body (RFC 9457) describes.
     private static func problem(_ data: Data, status: Int) -> PromptRegError {
-        struct Problem: Decodable { let code: String?, detail: String?, fix: String? }
-        let problem = try? JSONDecoder().decode(Problem.self, from: data)
-        let code = problem?.code.flatMap(PromptRegError.Code.init(name:)) ?? (status == 404 ? .notFound : .unavailable)
-        return PromptRegError(code, problem?.detail ?? "the server answered HTTP \(status)", fix: problem?.fix)
+        guard let problem = try? JSONDecoder().decode(ProblemDetails.self, from: data) else {
+            return PromptRegError(status == 404 ? .notFound : .unavailable, "the server answered HTTP \(status)")
+        }
+        if problem.killed == true, let bundle = problem.bundle, let channel = problem.channel, let reason = problem.reason,
+            let by = problem.by, let at = problem.at
+        {
+            return .killed(KillRecord(bundle: bundle, channel: channel, reason: reason, by: by, at: at))
+        }
+        return PromptRegError(PromptRegError.Code(name: problem.code) ?? .unavailable, problem.detail, fix: problem.fix)
     }
 
     /// `error` as the reason the server could not be followed.

@@ -31,11 +31,14 @@ struct SchemaTests {
         case ("versions", 5): return "version-record"
         case ("digests", 5): return "digest-index"
         case ("channels", 6) where parts[2] == "pointers": return "pointer"
+        case ("channels", 6) where parts[2] == "kills": return "kill"
         case ("channels", 4) where parts[2] == "undo": return "undo"
         case ("channels", 3) where parts[2] == "channel.json": return "channel"
         case ("evals", 7): return "eval-statement"
         case ("policy", 3) where parts[1] == "gates": return "gate"
         case ("policy", 2) where parts[1] == "ramp.json": return "ramp"
+        case ("policy", 2) where parts[1] == "trust.json": return "trust-policy"
+        case ("proposals", 2): return "proposal"
         default: return nil
         }
     }
@@ -70,6 +73,21 @@ struct SchemaTests {
         try registry.promote(
             .version("support-triage", SemanticVersion(1, 0, 1)), to: "prod", message: "no eval yet", actor: "ops",
             overrideGate: "hotfix")
+        // A kill revived, and one left in force.
+        try registry.kill("support-agent", channel: "canary", reason: "loops on tool calls", actor: "oncall")
+        try registry.revive("support-agent", channel: "canary", message: "fixed", actor: "oncall")
+        try registry.kill("reply-verifier", channel: "canary", reason: "approves everything", actor: "oncall")
+        // Signed history with a trust policy, a proposal and its approval.
+        let (alice, bob) = (SigningKey.generate(comment: "alice"), SigningKey.generate(comment: "bob"))
+        registry.signingKey = alice
+        try registry.setTrustPolicy(
+            TrustPolicy(
+                signers: [.init(principal: "alice@example.com", key: alice.publicKeyLine), .init(principal: "bob@example.com", key: bob.publicKeyLine, validBefore: "20991231Z")],
+                admins: ["alice@example.com"], channels: ["prod": .init(protected: true, approvals: 1, rollbackSigners: ["bob@example.com"])]),
+            message: "protect prod", actor: "ops")
+        let (_, proposal) = try registry.propose(.version(bundle: "support-agent", version: SemanticVersion(1, 0, 1), traffic: nil), to: "prod", message: "ship", actor: "ops")
+        registry.signingKey = bob
+        try registry.approve(proposal.id, message: "looks right", actor: "ops")
 
         var pairs: [(String, String)] = []
         for name in Fixtures.exampleNames {

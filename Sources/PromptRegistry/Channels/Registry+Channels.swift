@@ -8,13 +8,23 @@ public let stableChannel = "prod"
 extension Registry {
     /// Points `channel` of one bundle at the version `reference` names (which is verified first).
     /// `traffic` (0-100) is the canary share and is only accepted for the canary channel.
-    @discardableResult
     /// A channel's promotion gate refuses a candidate without a good enough eval result, unless
     /// `overrideGate` gives a reason (recorded with the event).
+    @discardableResult
     public func promote(
         _ reference: BundleReference, to channel: String, traffic: Double? = nil, message: String, actor: String,
         overrideGate: String? = nil
     ) throws -> StateEvent {
+        try updateState(actor: actor) { snapshot, stamp in
+            try promoteUpdate(reference, to: channel, traffic: traffic, message: message, overrideGate: overrideGate, snapshot, stamp)
+        }
+    }
+
+    /// The state update `promote(_:to:traffic:...)` writes at `snapshot`.
+    func promoteUpdate(
+        _ reference: BundleReference, to channel: String, traffic: Double?, message: String, overrideGate: String?,
+        _ snapshot: StateSnapshot, _ stamp: StateStamp
+    ) throws -> StateUpdate {
         try Names.checkChannel(channel)
         if let traffic {
             guard traffic.isFinite, (0...100).contains(traffic) else {
@@ -29,26 +39,24 @@ extension Registry {
                     remedy: .canaryTraffic, subject: .init(channel: channel))
             }
         }
-        return try updateState(actor: actor) { snapshot, stamp in
-            try snapshot.requireDeclared(channel)
-            let record = try Self.findVersion(reference, in: snapshot)
-            _ = try verifiedVersion(reference.name, record)
-            let current = try snapshot.pointer(channel, reference.name)
-            let pointer = ChannelPointer(
-                version: record.version, digest: record.digest,
-                traffic: channel == canaryChannel ? (traffic ?? current?.traffic ?? 0) : nil,
-                seq: stamp.seq, time: stamp.time, actor: stamp.actor)
-            if let current, current.version == pointer.version, current.digest == pointer.digest, current.traffic == pointer.traffic {
-                throw PromptRegError(
-                    .conflict,
-                    "\(channel) of \(reference.name) already points at \(record.version)\(current.traffic.map { " with \(PointerTarget.percent($0)) traffic" } ?? ""); nothing changed"
-                )
-            }
-            let refusal = try snapshot.gateRefusal(channel, reference.name, candidate: record)
-            var plan = ChannelPlan(snapshot: snapshot)
-            try plan.move(reference.name, on: channel, from: current, to: pointer)
-            return try Self.gated(plan.update(action: .promote, message: message), refusals: [refusal].compactMap { $0 }, override: overrideGate)
+        try snapshot.requireDeclared(channel)
+        let record = try Self.findVersion(reference, in: snapshot)
+        _ = try verifiedVersion(reference.name, record)
+        let current = try snapshot.pointer(channel, reference.name)
+        let pointer = ChannelPointer(
+            version: record.version, digest: record.digest,
+            traffic: channel == canaryChannel ? (traffic ?? current?.traffic ?? 0) : nil,
+            seq: stamp.seq, time: stamp.time, actor: stamp.actor)
+        if let current, current.version == pointer.version, current.digest == pointer.digest, current.traffic == pointer.traffic {
+            throw PromptRegError(
+                .conflict,
+                "\(channel) of \(reference.name) already points at \(record.version)\(current.traffic.map { " with \(PointerTarget.percent($0)) traffic" } ?? ""); nothing changed"
+            )
         }
+        let refusal = try snapshot.gateRefusal(channel, reference.name, candidate: record)
+        var plan = ChannelPlan(snapshot: snapshot)
+        try plan.move(reference.name, on: channel, from: current, to: pointer)
+        return try Self.gated(plan.update(action: .promote, message: message), refusals: [refusal].compactMap { $0 }, override: overrideGate)
     }
 
     /// Gives channel `target` the version channel `source` has, for `names` (every bundle on
@@ -67,45 +75,53 @@ extension Registry {
         var seen = Set<String>()
         let names = names.filter { seen.insert($0).inserted }
         return try updateState(actor: actor) { snapshot, stamp in
-            try snapshot.requireDeclared(source)
-            try snapshot.requireDeclared(target)
-            // Named bundles: read just their pointers; otherwise every bundle on the source channel.
-            let onSource = try names.isEmpty ? snapshot.pointers(source) : snapshot.pointers(source, of: names)
-            let selected = names.isEmpty ? onSource.keys.sorted() : names
-            guard !selected.isEmpty else {
-                throw PromptRegError(
-                    .notFound, "no bundle is on \(source)", fix: "promote a version to \(source) first",
-                    remedy: .promote(bundle: nil, channel: source), subject: .init(channel: source))
-            }
-            var plan = ChannelPlan(snapshot: snapshot)
-            var refusals: [PromptRegError] = []
-            for name in selected {
-                guard let pointer = onSource[name] else {
-                    throw PromptRegError(
-                        .notFound, "\(name) is not on \(source)", fix: "see where it is", remedy: .showStatus,
-                        subject: .init(bundle: name, channel: source))
-                }
-                let current = try snapshot.pointer(target, name)
-                if current?.version != pointer.version || current?.digest != pointer.digest {
-                    let candidate = try Self.findVersion(.version(name, pointer.version), in: snapshot)
-                    if let refusal = try snapshot.gateRefusal(target, name, candidate: candidate) { refusals.append(refusal) }
-                    let moved = ChannelPointer(
-                        version: pointer.version, digest: pointer.digest, traffic: target == canaryChannel ? 0 : nil,
-                        seq: stamp.seq, time: stamp.time, actor: stamp.actor)
-                    try plan.move(name, on: target, from: current, to: moved)
-                }
-                if let traffic = pointer.traffic, traffic > 0 {
-                    var settled = pointer
-                    (settled.traffic, settled.seq, settled.time, settled.actor) = (0, stamp.seq, stamp.time, stamp.actor)
-                    try plan.move(name, on: source, from: pointer, to: settled)
-                }
-            }
-            guard !plan.changes.isEmpty else {
-                throw PromptRegError(
-                    .conflict, "\(target) already runs what \(source) runs for \(selected.joined(separator: ", ")); nothing changed")
-            }
-            return try Self.gated(plan.update(action: .promote, message: message), refusals: refusals, override: overrideGate)
+            try promoteUpdate(channel: source, to: target, bundles: names, message: message, overrideGate: overrideGate, snapshot, stamp)
         }
+    }
+
+    /// The state update `promote(channel:to:...)` writes at `snapshot`.
+    func promoteUpdate(
+        channel source: String, to target: String, bundles names: [String], message: String, overrideGate: String?,
+        _ snapshot: StateSnapshot, _ stamp: StateStamp
+    ) throws -> StateUpdate {
+        try snapshot.requireDeclared(source)
+        try snapshot.requireDeclared(target)
+        // Named bundles: read just their pointers; otherwise every bundle on the source channel.
+        let onSource = try names.isEmpty ? snapshot.pointers(source) : snapshot.pointers(source, of: names)
+        let selected = names.isEmpty ? onSource.keys.sorted() : names
+        guard !selected.isEmpty else {
+            throw PromptRegError(
+                .notFound, "no bundle is on \(source)", fix: "promote a version to \(source) first",
+                remedy: .promote(bundle: nil, channel: source), subject: .init(channel: source))
+        }
+        var plan = ChannelPlan(snapshot: snapshot)
+        var refusals: [PromptRegError] = []
+        for name in selected {
+            guard let pointer = onSource[name] else {
+                throw PromptRegError(
+                    .notFound, "\(name) is not on \(source)", fix: "see where it is", remedy: .showStatus,
+                    subject: .init(bundle: name, channel: source))
+            }
+            let current = try snapshot.pointer(target, name)
+            if current?.version != pointer.version || current?.digest != pointer.digest {
+                let candidate = try Self.findVersion(.version(name, pointer.version), in: snapshot)
+                if let refusal = try snapshot.gateRefusal(target, name, candidate: candidate) { refusals.append(refusal) }
+                let moved = ChannelPointer(
+                    version: pointer.version, digest: pointer.digest, traffic: target == canaryChannel ? 0 : nil,
+                    seq: stamp.seq, time: stamp.time, actor: stamp.actor)
+                try plan.move(name, on: target, from: current, to: moved)
+            }
+            if let traffic = pointer.traffic, traffic > 0 {
+                var settled = pointer
+                (settled.traffic, settled.seq, settled.time, settled.actor) = (0, stamp.seq, stamp.time, stamp.actor)
+                try plan.move(name, on: source, from: pointer, to: settled)
+            }
+        }
+        guard !plan.changes.isEmpty else {
+            throw PromptRegError(
+                .conflict, "\(target) already runs what \(source) runs for \(selected.joined(separator: ", ")); nothing changed")
+        }
+        return try Self.gated(plan.update(action: .promote, message: message), refusals: refusals, override: overrideGate)
     }
 
     /// `update` when no gate refused it, or when `override` gives a reason (recorded with it);
@@ -136,6 +152,12 @@ extension Registry {
             try snapshot.requireDeclared(channel)
             var plan = ChannelPlan(snapshot: snapshot)
             if let version {
+                // A rollback signer may put a protected channel back alone, not set any version.
+                if try snapshot.trustPolicy()?.rule(for: channel).protected == true {
+                    throw PromptRegError(
+                        .forbidden, "\(channel) is protected: rolling back to a chosen version needs a proposal; an on-call rollback undoes the last change only",
+                        fix: "roll back without --to, or propose the version with 'promptreg propose'", subject: .init(channel: channel))
+                }
                 let name = names[0]
                 let record = try Self.findVersion(.version(name, version), in: snapshot)
                 _ = try verifiedVersion(name, record)
@@ -182,17 +204,19 @@ extension Registry {
         }
     }
 
-    /// Where every channel of every bundle points. A damaged pointer is reported in `damaged` and
-    /// the rest is still listed.
+    /// Where every channel of every bundle points, and which are killed. A damaged pointer or kill
+    /// is reported in `damaged` and the rest is still listed.
     public func status() throws -> PartialResult<ChannelStatus> {
         try withStore { store in
             let snapshot = try StateSnapshot.current(store)
             var collector = DamageCollector()
             var entries: [ChannelStatus] = []
             for channel in try snapshot.channels() {
+                let killed = try snapshot.killNames(channel)
                 for name in try snapshot.pointerNames(channel) {
                     if let pointer = try collector.attempt({ try snapshot.pointer(channel, name) }) {
-                        entries.append(ChannelStatus(bundle: name, channel: channel, pointer: pointer))
+                        let kill = try killed.contains(name) ? collector.attempt({ try snapshot.kill(channel, name) }) : nil
+                        entries.append(ChannelStatus(bundle: name, channel: channel, pointer: pointer, kill: kill))
                     }
                 }
             }

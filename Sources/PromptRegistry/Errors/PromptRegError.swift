@@ -19,6 +19,7 @@ public struct PromptRegError: Error, CustomStringConvertible, Sendable, Equatabl
             case refused
             case gateFailed = "gate-failed"
             case forbidden
+            case killed
         }
         private let value: Value
         private init(_ value: Value) { self.value = value }
@@ -48,6 +49,10 @@ public struct PromptRegError: Error, CustomStringConvertible, Sendable, Equatabl
         /// The registry's trust policy does not let this signer make this change (a protected
         /// channel, a policy change by a non-admin, an unsigned write where signatures are required).
         public static let forbidden = Code(.forbidden)
+
+        /// The channel asked for was stopped on purpose (`promptreg kill`): the error's `kill`
+        /// says why, by whom and when. An agent switches to its degraded path.
+        public static let killed = Code(.killed)
 
         /// Every code this version of the library reports.
         public static let all: [Code] = Value.allCases.map(Code.init)
@@ -101,6 +106,8 @@ public struct PromptRegError: Error, CustomStringConvertible, Sendable, Equatabl
     public let remedy: Remedy?
     /// What the failure is about.
     public var subject: Subject
+    /// The kill that refused the request; set for code `killed` only.
+    public private(set) var kill: KillRecord?
 
     /// Creates an error.
     public init(_ code: Code, _ message: String, fix: String? = nil, remedy: Remedy? = nil, subject: Subject = Subject()) {
@@ -109,6 +116,18 @@ public struct PromptRegError: Error, CustomStringConvertible, Sendable, Equatabl
         self.fix = fix
         self.remedy = remedy
         self.subject = subject
+        kill = nil
+    }
+
+    /// The error a resolve of a killed channel fails with: code `killed`, the kill in `kill`.
+    public static func killed(_ record: KillRecord) -> PromptRegError {
+        var error = PromptRegError(
+            .killed,
+            "\(record.channel) of \(record.bundle) is killed: \(record.reason) (by \(record.by) at \(record.at))",
+            fix: "run the agent's degraded path, or resolve a pinned NAME@VERSION; when it is safe again: promptreg revive \(record.bundle) --channel \(record.channel) -m \"...\"",
+            subject: .init(bundle: record.bundle, channel: record.channel))
+        error.kill = record
+        return error
     }
 
     /// An invalid-input error located at `file` (and `line`), about `field`.

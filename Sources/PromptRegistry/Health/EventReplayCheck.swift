@@ -9,7 +9,7 @@ struct EventReplayCheck {
     func problem(_ state: StateSnapshot, _ event: StateEvent) throws -> String? {
         guard let parent = try state.parent() else { return nil }
         let changed = Set(try store.changedFiles(from: parent.tree, to: state.tree))
-        let explained = Set(event.changes.flatMap(paths))
+        let explained = Set(event.changes.flatMap { paths($0, action: event.action) })
         let unexplained = changed.filter { path in
             !explained.contains(path) && !isBookkeeping(path, action: event.action)
         }
@@ -22,14 +22,18 @@ struct EventReplayCheck {
         return nil
     }
 
-    /// The state files one listed change writes.
-    private func paths(_ change: StateChange) -> [String] {
-        if let channel = change.channel { return [Layout.pointerFile(channel, change.bundle)] }
+    /// The state files one listed change writes: a kill or revive its kill document, another
+    /// channel change its pointer, a publish its version record and digest index.
+    private func paths(_ change: StateChange, action: StateEvent.Action) -> [String] {
+        if let channel = change.channel {
+            return [action == .kill || action == .revive ? Layout.killFile(channel, change.bundle) : Layout.pointerFile(channel, change.bundle)]
+        }
         guard let target = change.to else { return [] }
         return [Layout.versionRecordFile(change.bundle, target.version), Layout.digestIndexFile(change.bundle, target.digest)]
     }
 
-    /// Files an event writes without listing them: itself, undo entries, channel declarations.
+    /// Files an event writes without listing them: itself, undo entries, channel declarations (and
+    /// a deleted channel's kills).
     private func isBookkeeping(_ path: String, action: StateEvent.Action) -> Bool {
         if path == Layout.eventFile { return true }
         switch action {
@@ -46,8 +50,8 @@ struct EventReplayCheck {
         switch action {
         case .promote, .rollback, .approve: return parts[2] == "undo"
         case .channelCreate, .initialise: return parts.count == 3 && parts[2] == "channel.json"
-        case .channelDelete: return parts[2] == "undo" || (parts.count == 3 && parts[2] == "channel.json")
-        case .publish, .evalRecord, .gateChange, .rampChange, .trustPolicy, .propose: return false
+        case .channelDelete: return parts[2] == "undo" || parts[2] == "kills" || (parts.count == 3 && parts[2] == "channel.json")
+        case .publish, .evalRecord, .gateChange, .rampChange, .trustPolicy, .propose, .kill, .revive: return false
         }
     }
 }

@@ -37,6 +37,8 @@ private struct RegistryCheck {
     var problems: [VerifyReport.Problem] = []
     var warnings: [VerifyReport.Problem] = []
     var versionsChecked = 0
+    /// The parsed trust policies met walking the history.
+    var signatures = SignatureCheck()
     /// Set when the state is found to have gone backwards: unrecorded version refs are then
     /// evidence of the lost state, not interrupted publishes.
     var wentBackwards = false
@@ -105,7 +107,8 @@ private struct RegistryCheck {
     }
 
     /// Walks the state history from the head: one parent per commit but the first, sequence numbers
-    /// falling by exactly one down to 0. Returns how many commits were checked.
+    /// falling by exactly one down to 0, and each commit signed as the trust policy in force at it
+    /// demands (see `SignatureCheck`). Returns how many commits were checked.
     mutating func stateHistory() -> Int {
         var count = 0
         var current: StateSnapshot? = snapshot
@@ -130,8 +133,13 @@ private struct RegistryCheck {
                     problem(subject, message)
                     return count
                 }
+                // Signatures against the policy in force at each commit (its parent's).
+                let parent = try state.parent()
+                for message in try signatures.problems(state, event, parent: parent, signers: .policy(try signatures.authority(after: parent))) {
+                    problem("state", "state commit \(state.commit.short) (seq \(event.seq)): \(message)")
+                }
                 expected = event.seq - 1
-                current = try state.parent()
+                current = parent
             } catch let error as PromptRegError {
                 let (subject, message) = fail(error.message)
                 problem(subject, message)

@@ -14,12 +14,22 @@ extension Registry {
     /// Resolves several bundles from one and the same state commit, so a multi-agent release is
     /// read all old or all new, never a mix.
     public func resolve(_ requests: [ResolveRequest]) throws -> [ResolvedBundle] {
+        try resolve(requests, vetting: nil)
+    }
+
+    /// Resolves `requests` like `resolve(_:)`; `vet`, when given, sees every answer (cached or
+    /// not) with the state commit it was read at, under `withStore`, and refuses it by throwing.
+    /// A refused state is neither cached nor accepted.
+    func resolve(_ requests: [ResolveRequest], vetting vet: ((ResolvedBundle, CommitID, RegistryStore) throws -> Void)?) throws -> [ResolvedBundle] {
         try withStore { store in
             // The state commit id names the whole state, so an answer given at this commit is
             // still the answer: a repeated resolve costs one ref read until a channel moves.
             let seen = try StateSnapshot.currentCommit(store)
             let cached = requests.compactMap { cachedResolution($0, at: seen) }
-            if cached.count == requests.count { return cached }
+            if cached.count == requests.count {
+                try cached.forEach { try vet?($0, seen, store) }
+                return cached
+            }
             // The accepted-state mark is read before the state it is checked against (a writer
             // moves the ref first and the mark after), so the state is read again after it. A
             // cached answer's state was checked when it was cached.
@@ -28,13 +38,16 @@ extension Registry {
             let snapshot = try StateSnapshot.at(head, store)
             let seq = try snapshot.checkedSeq()
             // Never backwards: refuse a state older than the accepted one; remember a newer one
-            // (best effort: an agent may read a registry it cannot write).
-            if try store.checkAccepted(head, seq: seq, against: mark) { try? store.accept(head, seq: seq) }
-            return try requests.map { request in
+            // once its answers passed (best effort: an agent may read a registry it cannot write).
+            let newer = try store.checkAccepted(head, seq: seq, against: mark)
+            let answers = try requests.map { request in
                 let resolved = try resolve(request, in: snapshot, seq: seq)
-                cacheResolution(resolved, for: request, at: head)
+                try vet?(resolved, head, store)
                 return resolved
             }
+            if newer { try? store.accept(head, seq: seq) }
+            for (request, answer) in zip(requests, answers) { cacheResolution(answer, for: request, at: head) }
+            return answers
         }
     }
 
@@ -65,10 +78,12 @@ extension Registry {
         case .channel(let name, let channel, let subject):
             try Names.checkBundle(name)
             try Names.checkChannel(channel)
+            // A killed channel answers nobody; a killed canary leaves its share on prod.
+            if let kill = try snapshot.kill(channel, name) { throw PromptRegError.killed(kill) }
             var answering = channel
             var bucket: Double?
             if channel == stableChannel, let subject, let canary = try snapshot.pointer(canaryChannel, name),
-                let traffic = canary.traffic, traffic > 0
+                let traffic = canary.traffic, traffic > 0, try snapshot.kill(canaryChannel, name) == nil
             {
                 let value = Canary.bucket(bundle: name, subject: subject)
                 bucket = value
@@ -94,9 +109,10 @@ extension Registry {
     }
 
     /// A pin file pinning what `channel` runs now for each of `names`, read from one state commit.
-    public func pins(_ names: [String], channel: String = stableChannel) throws -> PinFile {
+    /// With `signers`, refuses state they do not trust, as `resolve(_:trusting:)` does.
+    public func pins(_ names: [String], channel: String = stableChannel, trusting signers: AllowedSigners? = nil) throws -> PinFile {
         guard !names.isEmpty else { throw PromptRegError(.usage, "a pin file needs at least one bundle name") }
-        let pins = try resolve(names.map { .channel($0, channel: channel) }).map { resolved in
+        let pins = try resolve(names.map { .channel($0, channel: channel) }, trusting: signers).map { resolved in
             PinFile.Pin(name: resolved.name, version: resolved.version, digest: resolved.digest)
         }
         return PinFile(channel: channel, bundles: pins)

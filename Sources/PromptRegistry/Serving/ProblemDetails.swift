@@ -14,14 +14,26 @@ public struct ProblemDetails: Codable, Sendable, Equatable {
     public let code: String
     /// What to do about it, when there is something to do.
     public let fix: String?
-    /// The bundle, version, channel, layer and field the error is about, where known.
+    /// The bundle the error is about, where known.
     public let bundle: String?
+    /// The version (`X.Y.Z`) the error is about, where known.
     public let version: String?
+    /// The channel the error is about, where known.
     public let channel: String?
+    /// The layer the error is about, where known.
     public let layer: String?
+    /// The field the error is about, where known.
     public let field: String?
     /// Damaged documents, when a read found some (`integrity`).
     public let damaged: [DamagedDocument]?
+    /// True when the channel asked for is killed (code `killed`).
+    public let killed: Bool?
+    /// Why it was killed.
+    public let reason: String?
+    /// Who killed it.
+    public let by: String?
+    /// When, ISO 8601 UTC.
+    public let at: String?
 
     /// The problem details for `error`, answered with HTTP `status`.
     public init(_ error: PromptRegError, status: Int, damaged: [DamagedDocument]? = nil) {
@@ -37,11 +49,15 @@ public struct ProblemDetails: Codable, Sendable, Equatable {
         layer = error.subject.layer?.rawValue
         field = error.subject.field
         self.damaged = damaged
+        killed = error.kill.map { _ in true }
+        reason = error.kill?.reason
+        by = error.kill?.by
+        at = error.kill?.at
     }
 
     private static let titles = [
         "usage": "Bad request", "invalid-input": "Invalid input", "not-found": "Not found", "conflict": "Conflict",
         "integrity": "Integrity failure", "storage": "Storage failure", "unavailable": "Remote unavailable",
-        "refused": "Refused by the remote", "gate-failed": "Gate failed",
+        "refused": "Refused by the remote", "gate-failed": "Gate failed", "killed": "Killed", "forbidden": "Forbidden",
     ]
 }

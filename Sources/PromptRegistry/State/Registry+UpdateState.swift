@@ -23,10 +23,10 @@ extension Registry {
                 _ = try store.checkAccepted(snapshot.commit, seq: currentSeq, against: mark)
                 let stamp = StateStamp(seq: currentSeq + 1, time: Timestamp.string(Date()), actor: actor)
                 let update = try intent(snapshot, stamp)
-                try authorize(update, on: snapshot, store: store)
+                let signer = try snapshot.authorize(update.action, update.changes)
                 let event = StateEvent(
                     seq: stamp.seq, time: stamp.time, actor: actor, action: update.action, message: update.message,
-                    changes: update.changes, gateOverride: update.gateOverride)
+                    changes: update.changes, gateOverride: update.gateOverride, signedBy: signer)
                 switch try store.commitState(event, files: update.files, on: snapshot).0 {
                 case .moved: return event
                 case .lostRace: lockedLastTime = false
@@ -38,15 +38,6 @@ extension Registry {
                 .conflict, "the state changed under this command \(Self.maxStateAttempts) times in a row; nothing was written",
                 fix: "run the command again; if it keeps failing, too many writers are racing")
         }
-    }
-
-    /// Refuses `update` (`forbidden`) when the trust policy in force at `snapshot` does not let
-    /// this process's signing key make it.
-    func authorize(_ update: StateUpdate, on snapshot: StateSnapshot, store: RegistryStore) throws {
-        let policy = try snapshot.trustPolicy()
-        try TrustRules.check(
-            action: update.action.rawValue, channels: Set(update.changes.compactMap(\.channel)),
-            signer: store.signerPrincipals(under: policy), policy: policy)
     }
 
     /// Sleeps a little longer after each lost race, with jitter so racing writers spread out.

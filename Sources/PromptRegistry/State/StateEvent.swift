@@ -20,6 +20,10 @@ public struct StateEvent: Codable, Sendable, Equatable {
         case propose
         /// A proposal was approved (and, with its last approval, applied).
         case approve
+        /// A channel of a bundle was stopped: resolving it fails until it is revived.
+        case kill
+        /// A killed channel of a bundle was put back in service.
+        case revive
     }
     /// Format tag.
     public var format = "promptreg.event/v1"
@@ -37,10 +41,14 @@ public struct StateEvent: Codable, Sendable, Equatable {
     public var changes: [StateChange]
     /// Why a promotion gate was overridden, when this move went through one that refused it.
     public var gateOverride: String? = nil
+    /// Who signed the state commit: the principal the trust policy gives the key, else the key's
+    /// fingerprint; nil when unsigned. Covered by the signature; `verify` checks it against it.
+    public var signedBy: String? = nil
 
     enum CodingKeys: String, CodingKey {
         case format, seq, time, actor, action, message, changes
         case gateOverride = "gate_override"
+        case signedBy = "signed_by"
     }
 }
 

@@ -27,10 +27,13 @@ extension StateEvent {
         lines.append("actor: \(actor)")
         lines.append("action: \(action.rawValue)")
         if let gateOverride { lines.append("gate-override: \(gateOverride)") }
+        if let signedBy { lines.append("signed-by: \(signedBy)") }
         for change in changes {
             let from = change.from.map(\.description) ?? "(none)"
             let to = change.to.map(\.description) ?? "(none)"
-            if let channel = change.channel {
+            if let channel = change.channel, action == .kill || action == .revive {
+                lines.append("change: \(change.bundle) \(channel) \(action == .kill ? "killed" : "revived")")
+            } else if let channel = change.channel {
                 lines.append("change: \(change.bundle) \(channel) \(from) -> \(to)")
             } else {
                 lines.append("change: \(change.bundle) published \(to) \(change.to?.digest.description ?? "")")

@@ -4,3 +4,8 @@ import Foundation
 enum Timestamp {
     static func string(_ date: Date) -> String { date.formatted(.iso8601) }
 }
+
+extension Timestamp {
+    /// The moment a stored timestamp names; nil when it is not one.
+    static func date(_ text: String) -> Date? { try? Date(text, strategy: .iso8601) }
+}

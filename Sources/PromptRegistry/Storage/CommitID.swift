@@ -28,3 +28,8 @@ public struct CommitID: Hashable, Sendable, CustomStringConvertible {
 struct TreeID: Hashable, Sendable {
     let object: ObjectID
 }
+
+/// The id of a file (blob) in the registry's repository: equal ids mean equal bytes.
+struct FileID: Hashable, Sendable {
+    let object: ObjectID
+}

@@ -38,7 +38,11 @@ enum Layout {
     static func pointersDirectory(_ channel: String) -> String { "channels/\(channel)/pointers" }
     static func pointerFile(_ channel: String, _ name: String) -> String { "\(pointersDirectory(channel))/\(shard(name))/\(name)" }
     static func undoDirectory(_ channel: String) -> String { "channels/\(channel)/undo" }
-    /// Everything of one channel: its declaration, pointers and undo entries.
+    /// The kills of `channel`, sharded like its pointers.
+    static func killsDirectory(_ channel: String) -> String { "channels/\(channel)/kills" }
+    /// The kill of bundle `name` on `channel`, present only while it is killed.
+    static func killFile(_ channel: String, _ name: String) -> String { "\(killsDirectory(channel))/\(shard(name))/\(name)" }
+    /// Everything of one channel: its declaration, pointers, undo entries and kills.
     static func channelDirectory(_ channel: String) -> String { "channels/\(channel)" }
     /// The declaration of a channel (registries made before declarations have none: a channel
     /// holding pointers counts as declared).

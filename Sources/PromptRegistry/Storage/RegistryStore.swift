@@ -9,6 +9,8 @@ struct StoredCommit: Sendable {
     let tree: TreeID
     /// Its parents, first parent first.
     let parents: [CommitID]
+    /// Its committer time (what signatures are checked at, as git checks them).
+    let time: Date
 }
 
 /// What a reference must hold for a compare-and-swap move to go ahead.
@@ -94,12 +96,18 @@ final class RegistryStore {
     /// Reads commit `id`.
     func commit(_ id: CommitID) throws -> StoredCommit {
         let commit = try translatingGitErrors { try repository.readCommit(id.object) }
-        return StoredCommit(id: id, tree: TreeID(object: commit.tree), parents: commit.parents.map(CommitID.init))
+        return StoredCommit(
+            id: id, tree: TreeID(object: commit.tree), parents: commit.parents.map(CommitID.init), time: commit.committerTime)
     }
 
     /// The bytes of the file at `path` in `tree`; nil when there is none.
     func file(_ path: String, in tree: TreeID) throws -> Data? {
         try translatingGitErrors { try repository.readFile(path, inTree: tree.object) }
+    }
+
+    /// The id of the file at `path` in `tree`, without reading it; nil when there is none.
+    func fileID(_ path: String, in tree: TreeID) throws -> FileID? {
+        try translatingGitErrors { try repository.fileID(path, inTree: tree.object).map(FileID.init) }
     }
 
     /// The entry names of the directory at `path` in `tree` (the root when empty); empty when absent.
@@ -203,12 +211,38 @@ extension RegistryStore {
         return policy.principals(of: signingKey.publicKey, at: Date())
     }
 
-    /// The verified signer of commit `id` under `signers`: nil when it is unsigned; throws an
-    /// integrity error when the signature is not valid for its content, or not by an allowed key
-    /// at the commit's time.
-    func verifiedSigner(of id: CommitID, signers: AllowedSigners, at time: Date) throws -> VerifiedSigner? {
-        guard let signed = try translatingGitErrors({ try repository.commitSignature(id.object) }) else { return nil }
-        return try signers.verify(
-            armoredSignature: signed.signature, message: signed.signedData, namespace: SSHSignature.gitNamespace, at: time)
+    /// What commit `id`'s signature proves when checked as `git verify-commit` checks it: an SSH
+    /// signature for namespace `git` over the commit without its signature header, by a key that
+    /// `signers` lets sign at `time` (the committer time). Without `signers` any valid signature
+    /// counts (its signer then has no principals). Throws only when the commit cannot be read.
+    func signatureVerdict(of id: CommitID, signers: AllowedSigners?, at time: Date) throws -> SignatureVerdict {
+        guard let signed = try translatingGitErrors({ try repository.commitSignature(id.object) }) else { return .unsigned }
+        // AllowedSigners.verify in its two steps, so a broken signature and an unknown signer read apart.
+        let key: SSHPublicKey
+        do {
+            key = try SSHSignature.verify(armored: signed.signature, message: signed.signedData, namespace: SSHSignature.gitNamespace)
+        } catch let error as PromptRegError {
+            return .broken(error.message)
+        }
+        guard let signers else { return .signed(VerifiedSigner(key: key, principals: [])) }
+        do {
+            return .signed(VerifiedSigner(key: key, principals: try signers.authorize(key, namespace: SSHSignature.gitNamespace, at: time)))
+        } catch let error as PromptRegError {
+            return .notAllowed(key, known: signers.entries.contains { $0.key == key }, error.message)
+        }
     }
+}
+
+/// What a commit's signature proves (see `RegistryStore.signatureVerdict`).
+enum SignatureVerdict: Sendable, Equatable {
+    /// The commit carries no signature.
+    case unsigned
+    /// It carries a signature that is not valid for its bytes (or no SSH signature for namespace
+    /// `git`): the commit was changed after it was signed, or the signature is forged. Says why.
+    case broken(String)
+    /// A valid signature by a key the allowed signers do not let sign then; `known` is false when
+    /// they do not list the key at all. Says why.
+    case notAllowed(SSHPublicKey, known: Bool, String)
+    /// A valid signature by an allowed key.
+    case signed(VerifiedSigner)
 }

@@ -10,6 +10,8 @@ struct StateSnapshot {
     let tree: TreeID
     /// Its parents (one, or none for the first state commit).
     let parents: [CommitID]
+    /// Its committer time.
+    let time: Date
 
     /// The state as the state ref says now.
     static func current(_ store: RegistryStore) throws -> StateSnapshot {
@@ -36,7 +38,7 @@ struct StateSnapshot {
     /// The state as of state commit `commit`.
     static func at(_ commit: CommitID, _ store: RegistryStore) throws -> StateSnapshot {
         let info = try store.commit(commit)
-        return StateSnapshot(store: store, commit: commit, tree: info.tree, parents: info.parents)
+        return StateSnapshot(store: store, commit: commit, tree: info.tree, parents: info.parents, time: info.time)
     }
 
     /// The trust policy in force at this state, if one was set.
@@ -89,7 +91,7 @@ struct StateSnapshot {
     func bundleNames() throws -> [String] { try shardedNames(in: Layout.versionsDirectory).sorted() }
 
     /// The entry names under every shard of `directory`. Reads only the shards that exist.
-    private func shardedNames(in directory: String) throws -> [String] {
+    func shardedNames(in directory: String) throws -> [String] {
         var found: [String] = []
         for first in try names(in: directory) {
             for second in try names(in: "\(directory)/\(first)") {

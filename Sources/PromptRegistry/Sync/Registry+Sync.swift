@@ -94,10 +94,10 @@ extension Registry {
             let snapshot = try StateSnapshot.current(store)
             let stamp = StateStamp(seq: try snapshot.event().seq + 1, time: Timestamp.string(Date()), actor: actor)
             let update = try intent(snapshot, stamp)
-            try authorize(update, on: snapshot, store: store)
+            let signer = try snapshot.authorize(update.action, update.changes)
             let event = StateEvent(
                 seq: stamp.seq, time: stamp.time, actor: actor, action: update.action, message: update.message, changes: update.changes,
-                gateOverride: update.gateOverride)
+                gateOverride: update.gateOverride, signedBy: signer)
             let commit = try store.writeStateCommit(event, files: update.files, on: snapshot)
             _ = try sync.sendVersionRefs()
             let remoteState = try store.target(of: RegistryStore.trackingRef(Layout.stateRef, remote: remote))

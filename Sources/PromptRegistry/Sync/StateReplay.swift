@@ -3,7 +3,8 @@
 /// write (a pointer is set to what the event set it to; a version is recorded unless the base
 /// already has that version with other content, which is a conflict). The events keep their
 /// actor, time, action and message and get new sequence numbers. A replayed promote pushes an
-/// undo entry as a promote does; a replayed rollback does not pop one.
+/// undo entry as a promote does; a replayed rollback does not pop one. A replayed kill or revive
+/// leaves the channel killed or live as the event did.
 struct StateReplay {
     let store: RegistryStore
     /// The commits to re-apply, oldest first.
@@ -34,13 +35,11 @@ struct StateReplay {
             let stamp = StateStamp(seq: seq, time: event.time, actor: event.actor)
             let update = try reapply(event, from: original, on: current, stamp)
             // The newer state's trust policy decides, as for any write made now.
-            let policy = try current.trustPolicy()
-            try TrustRules.check(
-                action: event.action.rawValue, channels: Set(update.changes.compactMap(\.channel)),
-                signer: store.signerPrincipals(under: policy), policy: policy)
+            let signer = try current.authorize(event.action, update.changes)
             guard !update.changes.isEmpty || !update.files.isEmpty else { continue }
             let replayed = StateEvent(
-                seq: seq, time: event.time, actor: event.actor, action: event.action, message: event.message, changes: update.changes)
+                seq: seq, time: event.time, actor: event.actor, action: event.action, message: event.message, changes: update.changes,
+                signedBy: signer)
             current = try StateSnapshot.at(try store.writeStateCommit(replayed, files: update.files, on: current), store)
         }
         return current.commit
@@ -60,6 +59,8 @@ struct StateReplay {
             try redeclare(from: original, on: current, into: &plan)
         case .evalRecord, .gateChange, .rampChange, .trustPolicy:
             try copyFiles(from: original, into: &plan)
+        case .kill, .revive:
+            for change in event.changes { try rekill(change, from: original, on: current, into: &plan) }
         case .propose, .approve:
             throw PromptRegError(
                 .conflict, "a proposal or an approval made offline (seq \(event.seq)) cannot be re-applied on a newer remote state: the channel it is about may have moved",
@@ -105,6 +106,17 @@ struct StateReplay {
         if let now, now.version == pointer.version, now.digest == pointer.digest, now.traffic == pointer.traffic { return }
         (pointer.seq, pointer.time, pointer.actor) = (stamp.seq, stamp.time, stamp.actor)
         try plan.move(change.bundle, on: channel, from: now, to: pointer, undoable: undoable)
+    }
+
+    /// Sets the kill `change` names to what `original` holds (removed when it holds none),
+    /// unless the base is that way already: a channel killed or revived on both sides stays so.
+    private func rekill(_ change: StateChange, from original: StateSnapshot, on current: StateSnapshot, into plan: inout ChannelPlan) throws {
+        guard let channel = change.channel else { return }
+        try current.requireDeclared(channel)
+        let wanted = try original.kill(channel, change.bundle)
+        guard (try current.kill(channel, change.bundle) != nil) != (wanted != nil) else { return }
+        plan.setFile(Layout.killFile(channel, change.bundle), to: wanted.map { CanonicalJSON.bytes(of: $0) })
+        plan.record(change)
     }
 
     /// The files `original` changed (eval records, policy documents), as it left them: records

@@ -44,3 +44,15 @@ enum TrustRules {
         signer.isEmpty ? "unsigned or signed by a key the policy does not list" : "signed by \(signer.sorted().joined(separator: ", "))"
     }
 }
+
+extension StateSnapshot {
+    /// Refuses (`forbidden`) a change with `action` and `changes` on top of this state when the
+    /// trust policy in force here does not let this process's signing key make it; returns who the
+    /// commit will be signed by (the principal, else the key's fingerprint; nil when unsigned).
+    func authorize(_ action: StateEvent.Action, _ changes: [StateChange]) throws -> String? {
+        let policy = try trustPolicy()
+        let principals = store.signerPrincipals(under: policy)
+        try TrustRules.check(action: action.rawValue, channels: Set(changes.compactMap(\.channel)), signer: principals, policy: policy)
+        return principals.sorted().first ?? store.signingKey?.publicKey.fingerprint
+    }
+}

@@ -1,5 +1,7 @@
 /// One line `promptreg follow --json` prints: what a target resolves to, at start (`initial`) or
 /// after a change (`changed`); or, on standard error, that the follower is `stale` or `recovered`.
+/// An answer line says whether the channel is killed (`killed`, with the kill's `reason`, `by`
+/// and `at` when it is).
 public struct FollowLine: Encodable, Sendable {
     /// `initial`, `changed`, `stale` or `recovered`.
     public let event: String
@@ -23,6 +25,14 @@ public struct FollowLine: Encodable, Sendable {
     public let staleSeconds: Double?
     /// Why there is no answer, or why the follower is stale.
     public let error: FollowLineError?
+    /// Whether the channel is killed (answers only): true when the answer is a `killed` error.
+    public let killed: Bool?
+    /// Why the channel was killed (when `killed`).
+    public let reason: String?
+    /// Who killed it (when `killed`).
+    public let by: String?
+    /// When it was killed, ISO 8601 UTC (when `killed`).
+    public let at: String?
 
     /// The line for one answer.
     public init(_ answer: FollowAnswer) {
@@ -39,12 +49,14 @@ public struct FollowLine: Encodable, Sendable {
             digest = bundle.digest
             bucket = bundle.bucket
             error = nil
+            (killed, reason, by, at) = (false, nil, nil, nil)
         case .failure(let failure):
             answeredBy = nil
             version = nil
             digest = nil
             bucket = nil
             error = FollowLineError(failure)
+            (killed, reason, by, at) = (failure.code == .killed, failure.kill?.reason, failure.kill?.by, failure.kill?.at)
         }
     }
 
@@ -65,15 +77,17 @@ public struct FollowLine: Encodable, Sendable {
         stateCommit = state?.commit
         self.staleSeconds = staleSeconds
         self.error = error
+        (killed, reason, by, at) = (nil, nil, nil, nil)
     }
 
     enum CodingKeys: String, CodingKey {
-        case event, name, channel, version, digest, bucket, error
+        case event, name, channel, version, digest, bucket, error, killed, reason, by, at
         case answeredBy = "answered_by"
         case stateSeq = "state_seq"
         case stateCommit = "state_commit"
         case staleSeconds = "stale_seconds"
     }
+
 }
 
 /// The error part of a follow line: the code (as in the CLI's errors) and the message.

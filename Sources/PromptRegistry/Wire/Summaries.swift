@@ -40,4 +40,6 @@ public struct ChannelStatus: Sendable, Codable, Equatable {
     public let channel: String
     /// The pointer.
     public let pointer: ChannelPointer
+    /// The kill in force, when this channel of the bundle is killed (`kill` in JSON, absent when live).
+    public var kill: KillRecord? = nil
 }
