@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs what promptreg needs to build and test, only when it is missing:
 #   libgit2-dev and pkg-config (Debian packages) for the build,
-#   git (stock git, to check interoperability), GNU time (the benchmark's memory figure), and
-#   Python's jsonschema + PyYAML for the schema tests, and for the server tests curl and wrk
-#   (Debian) and openapi-spec-validator + schemathesis (PyPI).
+#   git (stock git, to check interoperability), GNU time (the benchmark's memory figure),
+#   lighttpd (smart HTTP in the sync tests), curl and wrk (server tests), openssh-client
+#   (ssh-keygen: stock git's signature checks), Python's jsonschema + PyYAML for the schema
+#   tests, and openapi-spec-validator + schemathesis (PyPI) for the server's API tests.
 set -euo pipefail
 
 as_root() {
@@ -21,6 +22,7 @@ command -v python3 >/dev/null || missing+=(python3 python3-pip)
 [ -x /usr/sbin/lighttpd ] || command -v lighttpd >/dev/null || missing+=(lighttpd)   # serves git http-backend in the sync tests
 command -v curl >/dev/null || missing+=(curl)   # the HTTP client of the server tests
 command -v wrk >/dev/null || missing+=(wrk)     # load for the server's robustness tests and benchmark
+command -v ssh-keygen >/dev/null || missing+=(openssh-client)   # stock git verifies SSH-signed commits with it
 if [ ${#missing[@]} -gt 0 ]; then
   echo "install-deps: installing ${missing[*]}"
   as_root apt-get update -qq
