@@ -7,57 +7,11 @@ import Testing
 // `policy set`, `propose`, `approve`, `proposals`, direct promotes refused, on-call rollback in
 // one step, policy rotation by admins only, and stock git verifying the signatures.
 
-/// A registry with support-agent 1.0.0 on prod and 1.0.1 published, three keys (alice admin,
-/// bob, carol on call), and a policy protecting prod with `approvals` approvals.
-private struct ProtectedWorld {
-    let test: TestRegistry
-    let keys: String
-
-    init(approvals: Int = 1) throws {
-        test = try TestRegistry()
-        keys = test.directory.join("keys")
-        try FileManager.default.createDirectory(atPath: keys, withIntermediateDirectories: true)
-        for name in ["alice", "bob", "carol", "mallory"] {
-            let result = try CLI.run(["key", "generate", "\(keys)/\(name)", "--comment", "\(name)@example.com"])
-            #expect(result.status == 0, "key generate: \(result.stderr)")
-        }
-        try test.registry.promote(.version("support-agent", SemanticVersion(1, 0, 0)), to: "prod", message: "ship", actor: "ops")
-        try test.publishPatch("support-agent", adding: "Answer in one paragraph.")
-        try write(policy(approvals: approvals, signers: ["alice", "bob", "carol"]), to: "trust.yaml")
-        try expect(["policy", "set", "\(test.directory.join("trust.yaml"))", "-m", "protect prod"], as: "alice", status: 0)
-    }
-
-    func policy(approvals: Int, signers: [String]) throws -> String {
-        var text = "signers:\n"
-        for name in signers {
-            let line = try String(contentsOfFile: "\(keys)/\(name).pub", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-            text += "  - principal: \(name)@example.com\n    key: \"\(line)\"\n"
-        }
-        return text + "admins: [alice@example.com]\nchannels:\n  prod:\n    protected: true\n    approvals: \(approvals)\n    rollback_signers: [carol@example.com]\n"
-    }
-
-    func write(_ text: String, to name: String) throws { try Fixtures.write(text, to: test.directory.join(name)) }
-
-    /// Runs promptreg on the registry signed as `signer` (nil: unsigned); checks the exit status.
-    @discardableResult
-    func expect(
-        _ arguments: [String], as signer: String?, status: Int32, sourceLocation: SourceLocation = #_sourceLocation
-    ) throws -> CLI.Result {
-        let signing = signer.map { ["--sign-with", "\(keys)/\($0)"] } ?? []
-        let result = try CLI.run(arguments + ["--registry", test.path] + signing)
-        #expect(result.status == status, "\(arguments): exit \(result.status)\n\(result.stdout)\n\(result.stderr)", sourceLocation: sourceLocation)
-        return result
-    }
-
-    func prod() throws -> String { try test.registry.resolve(.channel("support-agent")).version.description }
-    func seq() throws -> Int64 { try test.registry.stateHead().seq }
-}
-
 @Suite("Protected channels and approvals")
 struct ProtectedChannelCLITests {
     @Test("A direct or unsigned promote of protected prod is refused (77) and writes nothing")
     func directPromoteRefused() throws {
-        let world = try ProtectedWorld()
+        let world = try SignedWorld()
         defer { world.test.remove() }
         let before = world.test.fingerprint
         let direct = try world.expect(["promote", "support-agent@1.0.1", "prod", "-m", "x"], as: "alice", status: 77)
@@ -72,10 +26,9 @@ struct ProtectedChannelCLITests {
 
     @Test("Two approvals land the promote in the same state commit as the last one; self-approval and double approval refused")
     func twoApprovals() throws {
-        let world = try ProtectedWorld(approvals: 2)
+        let world = try SignedWorld(approvals: 2)
         defer { world.test.remove() }
-        let proposed = try world.expect(["propose", "support-agent@1.0.1", "prod", "-m", "ship the patch", "--json"], as: "alice", status: 0)
-        let id = try #require((try JSONSerialization.jsonObject(with: Data(proposed.stdout.utf8)) as? [String: Any])?["id"] as? String)
+        let id = try world.propose("1.0.1")
         let before = world.test.fingerprint
         let own = try world.expect(["approve", id, "-m", "mine"], as: "alice", status: 77)
         #expect(own.stderr.contains("own approval does not count"))
@@ -108,19 +61,16 @@ struct ProtectedChannelCLITests {
 
     @Test("On call rolls back protected prod alone, in one step; a moved channel voids a pending proposal")
     func onCallRollback() throws {
-        let world = try ProtectedWorld()
+        let world = try SignedWorld()
         defer { world.test.remove() }
-        let proposed = try world.expect(["propose", "support-agent@1.0.1", "prod", "-m", "ship", "--json"], as: "alice", status: 0)
-        let id = try #require((try JSONSerialization.jsonObject(with: Data(proposed.stdout.utf8)) as? [String: Any])?["id"] as? String)
-        try world.expect(["approve", id, "-m", "ok"], as: "bob", status: 0)
+        try world.ship("1.0.1")
         #expect(try world.prod() == "1.0.1")
         let notOnCall = try world.expect(["rollback", "prod", "-m", "x"], as: "bob", status: 77)
         #expect(notOnCall.stderr.contains("rollback signers (carol@example.com)"))
 
 
         // A proposal made before prod moves is void once it moved.
-        let back = try world.expect(["propose", "support-agent@1.0.0", "prod", "-m", "back", "--json"], as: "alice", status: 0)
-        let pending = try #require((try JSONSerialization.jsonObject(with: Data(back.stdout.utf8)) as? [String: Any])?["id"] as? String)
+        let pending = try world.propose("1.0.0")
 
         // On call: one step, one state commit, no approval; an explicit --to needs a proposal.
         try world.expect(["rollback", "prod", "support-agent", "--to", "1.0.0", "-m", "x"], as: "carol", status: 77)
@@ -135,10 +85,10 @@ struct ProtectedChannelCLITests {
 
     @Test("Only an admin changes the policy; a removed signer can no longer sign, though its earlier commits stay verified")
     func rotation() throws {
-        let world = try ProtectedWorld()
+        let world = try SignedWorld()
         defer { world.test.remove() }
         try world.expect(["promote", "support-agent@1.0.1", "canary", "-m", "by bob"], as: "bob", status: 0)
-        try world.write(try world.policy(approvals: 1, signers: ["alice", "carol"]), to: "rotated.yaml")
+        try world.write(try world.policy(["alice", "carol"]), to: "rotated.yaml")
         let path = world.test.directory.join("rotated.yaml")
         let before = world.test.fingerprint
         try world.expect(["policy", "set", path, "-m", "drop bob"], as: "bob", status: 77)
@@ -152,14 +102,14 @@ struct ProtectedChannelCLITests {
         try world.write("signers: []\nadmins: [alice@example.com]\n", to: "empty.yaml")
         let empty = try world.expect(["policy", "set", world.test.directory.join("empty.yaml"), "-m", "x"], as: "alice", status: 65)
         #expect(empty.stderr.contains("signers"))
-        try world.write(try world.policy(approvals: 1, signers: ["alice"]).replacingOccurrences(of: "admins: [alice@example.com]", with: "admins: [eve@example.com]"), to: "eve.yaml")
+        try world.write(try world.policy(["alice"], admin: "eve@example.com"), to: "eve.yaml")
         let eve = try world.expect(["policy", "set", world.test.directory.join("eve.yaml"), "-m", "x"], as: "alice", status: 65)
         #expect(eve.stderr.contains("admins") && eve.stderr.contains("eve@example.com is not a signer"))
     }
 
     @Test("Stock git verifies the signed state commits with the policy's allowed_signers")
     func stockGitVerifies() throws {
-        let world = try ProtectedWorld()
+        let world = try SignedWorld()
         defer { world.test.remove() }
         try world.expect(["promote", "support-agent@1.0.1", "canary", "-m", "try it"], as: "bob", status: 0)
         let signers = try world.expect(["policy", "show", "--allowed-signers"], as: nil, status: 0)
@@ -171,8 +121,8 @@ struct ProtectedChannelCLITests {
         #expect(shown.output.contains("Good \"git\" signature for bob@example.com"), "\(shown.output)")
         #expect(shown.output.contains("signed-by: bob@example.com"))
         // The first policy's commit is signed by a key no policy listed yet: its fingerprint is recorded.
-        let first = try StockGit.run(world.test.path, config + ["log", "--show-signature", "-1", "refs/promptreg/state~1"])
-        #expect(first.output.contains("Good \"git\" signature for alice@example.com") && first.output.contains("signed-by: SHA256:"), "\(first.output)")
+        let history = try StockGit.run(world.test.path, config + ["log", "--show-signature", "--grep=trust-policy", "refs/promptreg/state"])
+        #expect(history.output.contains("Good \"git\" signature for alice@example.com") && history.output.contains("signed-by: SHA256:"), "\(history.output)")
         // A key that exists already is never overwritten.
         let again = try CLI.run(["key", "generate", "\(world.keys)/alice"])
         #expect(again.status == 67, "\(again.stderr)")
