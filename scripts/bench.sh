@@ -17,13 +17,18 @@ bin="$(swift build "${flags[@]}" --show-bin-path)"
 # Then the sync benchmark (git:// and smart HTTP on loopback) with the same promptreg binary; it
 # appends its section to the same results file. --runs and --out are passed on to it too.
 sync_args=()
+out_args=()
 while [ $# -gt 0 ]; do
   case "$1" in
-    --runs|--out) if [ $# -ge 2 ]; then sync_args+=("$1" "$2"); shift 2; else shift; fi ;;
-    --runs=*|--out=*) sync_args+=("$1"); shift ;;
+    --out) if [ $# -ge 2 ]; then sync_args+=("$1" "$2"); out_args+=("$1" "$2"); shift 2; else shift; fi ;;
+    --out=*) sync_args+=("$1"); out_args+=("$1"); shift ;;
+    --runs) if [ $# -ge 2 ]; then sync_args+=("$1" "$2"); shift 2; else shift; fi ;;
+    --runs=*) sync_args+=("$1"); shift ;;
     *) shift ;;
   esac
 done
 "$bin/promptreg-bench" sync --promptreg "$bin/promptreg" ${sync_args[@]+"${sync_args[@]}"}
 "$bin/promptreg-bench" runtime
 "$bin/promptreg-bench" trust --promptreg "$bin/promptreg" ${sync_args[@]+"${sync_args[@]}"}
+# The fleet: a rollback's propagation to 20 followers (polling and watch) and serve under wrk.
+"$bin/promptreg-bench" fleet --promptreg "$bin/promptreg" ${out_args[@]+"${out_args[@]}"}

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what promptreg needs to build and test, only when it is missing:
-#   libgit2-dev and pkg-config (Debian packages) for the build,
+#   libgit2-dev, pkg-config and libcurl4-openssl-dev (Debian packages) for the build,
 #   git (stock git, to check interoperability), GNU time (the benchmark's memory figure),
 #   lighttpd (smart HTTP in the sync tests), curl and wrk (server tests), openssh-client
 #   (ssh-keygen: stock git's signature checks), Python's jsonschema + PyYAML for the schema
@@ -16,6 +16,9 @@ as_root() {
 missing=()
 command -v pkg-config >/dev/null || missing+=(pkg-config)
 if ! pkg-config --exists libgit2 2>/dev/null; then missing+=(libgit2-dev); fi
+# The HTTP follower (promptreg-server) uses Foundation's URLSession: a --static-swift-stdlib
+# build links libcurl itself and needs its development files.
+if ! pkg-config --exists libcurl 2>/dev/null; then missing+=(libcurl4-openssl-dev); fi
 command -v git >/dev/null || missing+=(git)
 command -v python3 >/dev/null || missing+=(python3 python3-pip)
 [ -x /usr/bin/time ] || missing+=(time)   # GNU time: peak memory in the benchmark suite
