@@ -69,12 +69,14 @@ extension Registry {
                     .forbidden, "\(signer) proposed \(id); the proposer's own approval does not count", fix: "ask another signer to approve it",
                     subject: .init(channel: proposal.channel))
             }
-            guard !proposal.approvals.contains(where: { $0.principal == signer }) else {
-                throw PromptRegError(.conflict, "\(signer) approved \(id) already; approvals count once per signer", fix: "ask another signer to approve it")
+            let key = snapshot.store.signingKey?.publicKey.fingerprint ?? ""
+            guard !proposal.approvals.contains(where: { $0.principal == signer || $0.key == key }), key != proposal.proposerKey else {
+                throw PromptRegError(
+                    .conflict, "\(signer) (key \(key)) approved or proposed \(id) already; approvals count once per signer and per key",
+                    fix: "ask another signer to approve it")
             }
             try Self.requireUnmoved(proposal, snapshot)
-            proposal.approvals.append(Proposal.Approval(
-                principal: signer, key: snapshot.store.signingKey?.publicKey.fingerprint ?? "", time: stamp.time, message: message))
+            proposal.approvals.append(Proposal.Approval(principal: signer, key: key, time: stamp.time, message: message))
             let remaining = max(0, policy.rule(for: proposal.channel).approvals - proposal.approvals.count)
             outcome = (proposal, remaining == 0, remaining)
             guard remaining == 0 else {
