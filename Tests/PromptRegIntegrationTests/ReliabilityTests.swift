@@ -204,8 +204,11 @@ struct ReliabilityTests {
         #expect(publishBlocked.status == 67 && publishBlocked.stderr.contains(lock))
         #expect(test.fingerprint == before, "a publish wrote something past a stale lock")
 
-        // Held by a live process: reported, never removed.
-        let holder = try #require(FileHandle(forReadingAtPath: lock))
+        // Held by a live process: reported, never removed. Opened close-on-exec, so no process
+        // another test starts meanwhile inherits it (and holds the lock past the close below).
+        let descriptor = open(lock, O_RDONLY | O_CLOEXEC)
+        #expect(descriptor >= 0)
+        let holder = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         let held = try CLI.run(["doctor", "--fix", "--json", "--registry", test.path])
         #expect(held.status == 67)
         #expect(held.stdout.contains(#""removed" : false"#) && held.stdout.contains("\(getpid())"), "\(held.stdout)")
