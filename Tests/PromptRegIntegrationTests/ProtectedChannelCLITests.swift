@@ -98,13 +98,15 @@ struct ProtectedChannelCLITests {
         try world.expect(["promote", "support-agent@1.0.0", "canary", "-m", "bob again"], as: "bob", status: 77)
         try world.expect(["verify"], as: nil, status: 0)
 
-        // Bad policies are refused whole, naming the field.
+        // Bad policies are refused whole, naming the field, and write nothing.
+        let unchanged = world.test.fingerprint
         try world.write("signers: []\nadmins: [alice@example.com]\n", to: "empty.yaml")
         let empty = try world.expect(["policy", "set", world.test.directory.join("empty.yaml"), "-m", "x"], as: "alice", status: 65)
         #expect(empty.stderr.contains("signers"))
         try world.write(try world.policy(["alice"], admin: "eve@example.com"), to: "eve.yaml")
         let eve = try world.expect(["policy", "set", world.test.directory.join("eve.yaml"), "-m", "x"], as: "alice", status: 65)
         #expect(eve.stderr.contains("admins") && eve.stderr.contains("eve@example.com is not a signer"))
+        #expect(world.test.fingerprint == unchanged)
     }
 
     @Test("Stock git verifies the signed state commits with the policy's allowed_signers")
