@@ -2,6 +2,8 @@
 #define PROMPTREG_LIBGIT2_SHIM_H
 
 #include <git2.h>
+#include <git2/sys/mempack.h>
+#include <git2/sys/odb_backend.h>
 
 /* git_libgit2_opts is variadic and cannot be called from Swift: these wrappers can. */
 

@@ -46,6 +46,12 @@ extension GitRepository {
         }
     }
 
+    /// True when the object database holds `id`.
+    package func containsObject(_ id: ObjectID) throws -> Bool {
+        var oid = id.oid
+        return try withObjectDatabase { git_odb_exists($0, &oid) == 1 }
+    }
+
     /// Every object in the object database.
     package func allObjects() throws -> Set<ObjectID> {
         var ids = Set<ObjectID>()
@@ -53,9 +59,10 @@ extension GitRepository {
         return ids
     }
 
-    /// Every object reachable from a reference: the commits of their histories, and the trees and
-    /// blobs of those commits. Throws when a reference or a commit cannot be read.
-    package func reachableObjects() throws -> Set<ObjectID> {
+    /// Every object reachable from a reference (and, with `includingReflogs`, from the commits its
+    /// reflog names that still exist, as git's gc keeps them): the commits of their histories, and
+    /// the trees and blobs of those commits. Throws when a reference or a commit cannot be read.
+    package func reachableObjects(includingReflogs: Bool = false) throws -> Set<ObjectID> {
         try withGitObject("start history walk", make: { git_revwalk_new(&$0, handle) }, free: git_revwalk_free) {
             walk in
             // Each target pushed on its own: a glob push fails on the first loose ref whose name
@@ -63,6 +70,11 @@ extension GitRepository {
             for reference in try references(matching: "refs/*") {
                 var target = reference.target.oid
                 try check(git_revwalk_push(walk, &target), "walk from \(reference.name)")
+                guard includingReflogs else { continue }
+                for entry in try reflog(reference.name) where try containsObject(entry.new) {
+                    var logged = entry.new.oid
+                    try check(git_revwalk_push(walk, &logged), "walk from the reflog of \(reference.name)")
+                }
             }
             var reachable = Set<ObjectID>()
             var oid = git_oid()

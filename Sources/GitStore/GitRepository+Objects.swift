@@ -51,11 +51,13 @@ package struct TreeChange: Sendable {
 extension GitRepository {
     /// Writes `data` as a blob and returns its id.
     package func writeBlob(_ data: Data) throws -> ObjectID {
-        var oid = git_oid()
-        try data.withUnsafeBytes { raw in
-            try check(git_blob_create_from_buffer(&oid, handle, raw.baseAddress, raw.count), "write blob")
+        try writingObject {
+            var oid = git_oid()
+            try data.withUnsafeBytes { raw in
+                try check(git_blob_create_from_buffer(&oid, handle, raw.baseAddress, raw.count), "write blob")
+            }
+            return ObjectID(oid)
         }
-        return ObjectID(oid)
     }
 
     /// Reads the blob `id`.
@@ -70,8 +72,10 @@ extension GitRepository {
     /// Writes a tree that is `base` (nil: an empty tree) with `changes` applied (nested paths create
     /// subtrees) and returns its id.
     package func updateTree(_ base: ObjectID?, changes: [TreeChange]) throws -> ObjectID {
-        guard let base else { return try writeTree(updating: nil, with: changes) }
-        return try withTree(base) { try writeTree(updating: $0, with: changes) }
+        try writingObject {
+            guard let base else { return try writeTree(updating: nil, with: changes) }
+            return try withTree(base) { try writeTree(updating: $0, with: changes) }
+        }
     }
 
     /// Reads the blob at `path` in tree `tree`; nil when nothing is there.
@@ -107,16 +111,19 @@ extension GitRepository {
     package func createCommit(
         tree treeID: ObjectID, parents: [ObjectID], author: GitSignature, message: String
     ) throws -> ObjectID {
-        try withCommitParts(tree: treeID, parents: parents, author: author) { tree, parentCommits, signature in
-            var oid = git_oid()
-            var parentPointers = parentCommits
-            try parentPointers.withUnsafeMutableBufferPointer { buffer in
-                try check(
-                    git_commit_create(
-                        &oid, handle, nil, signature, signature, "UTF-8", message, tree, buffer.count, buffer.baseAddress),
-                    "write commit")
+        try writingObject {
+            try withCommitParts(tree: treeID, parents: parents, author: author) { tree, parentCommits, signature in
+                var oid = git_oid()
+                var parentPointers = parentCommits
+                try parentPointers.withUnsafeMutableBufferPointer { buffer in
+                    try check(
+                        git_commit_create(
+                            &oid, handle, nil, signature, signature, "UTF-8", message, tree, buffer.count,
+                            buffer.baseAddress),
+                        "write commit")
+                }
+                return ObjectID(oid)
             }
-            return ObjectID(oid)
         }
     }
 

@@ -17,6 +17,8 @@ package final class GitRepository {
     let handle: OpaquePointer
     /// The repository's git directory.
     package let path: String
+    /// Objects of the write in progress, kept in memory until it stores them as one pack.
+    var pendingWrites: PendingObjects?
 
     private init(handle: OpaquePointer) {
         self.handle = handle

@@ -53,14 +53,17 @@ extension GitRepository {
         }
         // The bytes exactly as signed (not re-encoded), NUL-terminated for libgit2.
         let text = Array(content) + [0]
-        var oid = git_oid()
-        try text.withUnsafeBufferPointer { bytes in
-            try bytes.withMemoryRebound(to: CChar.self) { characters in
-                try check(
-                    git_commit_create_with_signature(&oid, handle, characters.baseAddress, String(trimmed), field), operation)
+        return try writingObject {
+            var oid = git_oid()
+            try text.withUnsafeBufferPointer { bytes in
+                try bytes.withMemoryRebound(to: CChar.self) { characters in
+                    try check(
+                        git_commit_create_with_signature(&oid, handle, characters.baseAddress, String(trimmed), field),
+                        operation)
+                }
             }
+            return ObjectID(oid)
         }
-        return ObjectID(oid)
     }
 
     /// The signature in header `field` (git's is `gpgsig`) of commit `id` and the bytes it signs;

@@ -5,9 +5,9 @@ import PromptRegistry
 struct DoctorCommand: RegistryCommand {
     static let configuration = CommandConfiguration(
         commandName: "doctor",
-        abstract: "Report registry health: lock files, unreachable objects, and every digest and history check.",
+        abstract: "Report registry health: lock files, unreachable objects, packs, and every digest and history check.",
         discussion: """
-            Lists every git lock file with its age and the processes holding it, counts objects no reference reaches (left by interrupted writes: harmless; 'git gc' removes them), and runs everything 'verify' checks. With --fix, removes a lock file only when it is provably stale: older than --stale-after seconds and open in no process. Exit code 0 when healthy, 67 when a lock remains, 68 when verify found a problem.
+            Lists every git lock file with its age and the processes holding it, counts objects no reference reaches (left by interrupted writes: harmless; 'promptreg gc' removes them) and pack files (one per write), and runs everything 'verify' checks. With --fix, removes a lock file only when it is provably stale (older than --stale-after seconds and open in no process), and runs 'promptreg gc' when there are more than 50 packs. Exit code 0 when healthy, 67 when a lock remains, 68 when verify found a problem.
 
             Example:
               promptreg doctor --fix
@@ -40,6 +40,12 @@ struct DoctorCommand: RegistryCommand {
             }
             if report.locks.isEmpty { Output.line("locks: none") }
             Output.line("unreachable objects: \(report.unreachableObjects)")
+            if let garbage = report.garbageCollected {
+                Output.line("packs: \(report.packs), joined by gc into \(garbage.packsAfter); \(garbage.unreachableRemoved) unreached objects removed")
+            } else {
+                let advice = report.packs > Registry.packThreshold ? " (more than \(Registry.packThreshold): run 'promptreg gc' or 'doctor --fix')" : ""
+                Output.line("packs: \(report.packs)\(advice)")
+            }
             ReportPrinter.print(report.verify)
             Output.line(
                 "verify: \(report.verify.ok ? "ok" : "\(report.verify.problems.count) problem(s)"), \(report.verify.versionsChecked) versions, \(report.verify.stateCommitsChecked) state commits"

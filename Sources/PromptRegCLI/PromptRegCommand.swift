@@ -29,7 +29,7 @@ public struct PromptRegCommand: ParsableCommand {
             InitCommand.self, PublishCommand.self, ListCommand.self, VersionsCommand.self, ShowCommand.self,
             DiffCommand.self, VerifyCommand.self, PromoteCommand.self, RollbackCommand.self, KillCommand.self, ReviveCommand.self,
             StatusCommand.self, LogCommand.self, ChannelCommand.self, ResolveCommand.self, LockCommand.self, RenderCommand.self,
-            DoctorCommand.self, CloneCommand.self, RemoteCommand.self, PullCommand.self, PushCommand.self,
+            DoctorCommand.self, GarbageCommand.self, CloneCommand.self, RemoteCommand.self, PullCommand.self, PushCommand.self,
             EvalCommand.self, GateCommand.self, RampCommand.self, CheckCallCommand.self, FollowCommand.self,
             ServeCommand.self, KeyCommand.self, PolicyCommand.self, ProposeCommand.self, ApproveCommand.self, ProposalsCommand.self,
         ])

@@ -185,7 +185,7 @@ struct CommandLineTests {
         let shown = try json(try promptreg("show", "support-triage", "--layer", "model", "--json"))
         let bytes = try JSONSerialization.data(withJSONObject: shown, options: [.sortedKeys, .withoutEscapingSlashes])
         let id = GitObjectPath.blobID(bytes)
-        let path = "\(registry)/objects/\(id.prefix(2))/\(id.dropFirst(2))"
+        let path = try GitObjectPath.looseFile(id, in: registry)
         #expect(FileManager.default.fileExists(atPath: path))
         var data = try Data(contentsOf: URL(fileURLWithPath: path))
         data[data.count - 3] ^= 0x55

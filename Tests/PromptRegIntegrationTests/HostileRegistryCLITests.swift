@@ -574,7 +574,7 @@ struct HostileRegistryCLITests {
         #expect(failed.status == 70, "exit \(failed.status)\nstdout: \(failed.stdout)\nstderr: \(failed.stderr)")
         #expect(failed.stderr.hasPrefix("error:"), "\(failed.stderr)")
         #expect(
-            ["write blob", "write tree", "write commit"].contains { failed.stderr.contains($0) },
+            ["write blob", "write tree", "write commit", "store pack of new objects"].contains { failed.stderr.contains($0) },
             "the failing operation is not named: \(failed.stderr)")
         #expect(lockFiles(test.path).isEmpty, "lock files left: \(lockFiles(test.path))")
         #expect(refs(test.path) == refsBefore, "refs changed")

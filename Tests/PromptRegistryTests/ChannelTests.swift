@@ -181,10 +181,10 @@ struct ChannelTests {
         defer { test.remove() }
         let registry = test.registry
         let bundle = try registry.resolve(.channel("support-agent"))
-        // Corrupt the zlib stream of the loose object that holds the prompt layer.
+        // Corrupt the zlib stream of the object that holds the prompt layer (unpacked to a loose file).
         let promptBytes = Data(bundle.bundle.layerDocuments[.prompt]!)
         let objectID = GitObjectPath.blobID(promptBytes)
-        let path = "\(test.path)/objects/\(objectID.prefix(2))/\(objectID.dropFirst(2))"
+        let path = try GitObjectPath.looseFile(objectID, in: test.path)
         var data = try Data(contentsOf: URL(fileURLWithPath: path))
         data[data.count / 2] ^= 0xff
         try? FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path)
@@ -199,7 +199,7 @@ struct ChannelTests {
             #expect(error.message.contains("support-agent@1.0.0"))
         }
         #expect(test.fingerprint == before)
-        #expect(!(try registry.verify().ok))
+        #expect(!(try Registry.open(at: test.path).verify().ok))
     }
 
     @Test("a repeated resolve in one process sees a channel move made elsewhere at once")

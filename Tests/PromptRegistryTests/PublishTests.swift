@@ -59,16 +59,18 @@ struct PublishTests {
         let stored = try registry.registry.show(.latest("support-agent"))
         let repository = try GitRepository.open(at: registry.path)
         let blob = try repository.writeBlob(Data(stored.layerDocuments[.model]!))
-        let objectPath = "\(registry.path)/objects/\(blob.hex.prefix(2))/\(blob.hex.dropFirst(2))"
         let tampered = try repository.writeBlob(Data(#"{"id":"gpt-4o-latest","provider":"openai"}"#.utf8))
-        let tamperedPath = "\(registry.path)/objects/\(tampered.hex.prefix(2))/\(tampered.hex.dropFirst(2))"
+        let objectPath = try GitObjectPath.looseFile(blob.hex, in: registry.path)
+        let tamperedPath = try GitObjectPath.looseFile(tampered.hex, in: registry.path)
         try FileManager.default.removeItem(atPath: objectPath)
         try FileManager.default.copyItem(atPath: tamperedPath, toPath: objectPath)
-        let report = try registry.registry.verify()
+        // A fresh open: the fixture's handle still maps the pack the object was unpacked from.
+        let reopened = try Registry.open(at: registry.path)
+        let report = try reopened.verify()
         #expect(!report.ok)
         #expect(report.problems.contains { $0.subject == "support-agent@1.0.0" && $0.layer == "model" })
         do {
-            _ = try registry.registry.show(.latest("support-agent"))
+            _ = try reopened.show(.latest("support-agent"))
             Issue.record("a tampered bundle was returned")
         } catch let error as PromptRegError {
             #expect(error.code == .integrity)

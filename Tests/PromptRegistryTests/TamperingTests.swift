@@ -57,13 +57,14 @@ struct TamperingTests {
         defer { test.remove() }
         let stored = try test.registry.show(.latest("reply-verifier"))
         let id = GitObjectPath.blobID(Data(stored.layerDocuments[.tools]!))
-        let path = "\(test.path)/objects/\(id.prefix(2))/\(id.dropFirst(2))"
-        // Replace the object with a valid loose object of other content under the same name.
         let repository = try GitRepository.open(at: test.path)
         let other = try repository.writeBlob(Data(#"{"tools":[]}"#.utf8))
+        // Replace the object with a valid loose object of other content under the same name.
+        let path = try GitObjectPath.looseFile(id, in: test.path)
         try FileManager.default.removeItem(atPath: path)
         try FileManager.default.copyItem(atPath: "\(test.path)/objects/\(other.hex.prefix(2))/\(other.hex.dropFirst(2))", toPath: path)
-        let report = try test.registry.verify()
+        // A fresh open: the fixture's handle still maps the pack the object was unpacked from.
+        let report = try Registry.open(at: test.path).verify()
         #expect(report.problems.contains { $0.subject == "reply-verifier@1.0.0" && $0.layer == "tools" })
         expectIntegrityFailure(test, .channel("reply-verifier"), mentioning: "reply-verifier@1.0.0")
     }

@@ -123,6 +123,35 @@ public enum GitObjectPath {
     public static func blobID(_ data: Data) -> String {
         Insecure.SHA1.hash(data: Data("blob \(data.count)\0".utf8) + data).map { String(format: "%02x", $0) }.joined()
     }
+
+    /// The loose file of object `id` in the registry at `registry`, after turning every pack there
+    /// into loose objects (promptreg writes packs), so a test can damage that one object's file.
+    public static func looseFile(_ id: String, in registry: String) throws -> String {
+        try unpackAll(in: registry)
+        return "\(registry)/objects/\(id.prefix(2))/\(id.dropFirst(2))"
+    }
+
+    /// Replaces every pack of the repository at `registry` with loose objects: each pack is moved
+    /// out of `objects/pack` (stock git skips objects it already has) and fed to `git unpack-objects`.
+    public static func unpackAll(in registry: String) throws {
+        let packDirectory = "\(registry)/objects/pack"
+        let packs = (try FileManager.default.contentsOfDirectory(atPath: packDirectory)).filter { $0.hasSuffix(".pack") }
+        for pack in packs {
+            let moved = NSTemporaryDirectory() + "unpack-\(UUID().uuidString).pack"
+            try FileManager.default.moveItem(atPath: "\(packDirectory)/\(pack)", toPath: moved)
+            try FileManager.default.removeItem(atPath: "\(packDirectory)/\(pack.dropLast(5)).idx")
+            defer { try? FileManager.default.removeItem(atPath: moved) }
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["git", "-C", registry, "unpack-objects", "-q"]
+            process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: moved))
+            try process.run()
+            process.waitUntilExit()
+            guard process.terminationStatus == 0 else {
+                throw CocoaError(.fileReadCorruptFile, userInfo: [NSFilePathErrorKey: moved])
+            }
+        }
+    }
 }
 
 /// Runs the built `promptreg` executable as a real process.

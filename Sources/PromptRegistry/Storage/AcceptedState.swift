@@ -37,25 +37,24 @@ struct AcceptedState: Codable, Equatable, Sendable {
         return mark
     }
 
-    /// Writes this mark for the registry at `directory`, atomically and durably.
+    /// Writes this mark for the registry at `directory`, atomically: a temporary file, fsync'd,
+    /// renamed over the old mark. The directory is not fsync'd: a crash can only undo the rename,
+    /// which leaves the previous mark (complete, and fsync'd when it was written), and a mark
+    /// that lags the state is accepted (the state descends from it).
     func write(in directory: String) throws {
         let path = "\(directory)/\(Self.fileName)"
         let temporary = "\(path).\(getpid()).tmp"
-        let data = Data(CanonicalJSON.bytes(of: self))
-        let written = FileManager.default.createFile(atPath: temporary, contents: data)
-        let descriptor = open(temporary, O_RDONLY)
-        defer { if descriptor >= 0 { close(descriptor) } }
-        guard written, descriptor >= 0, fsync(descriptor) == 0, rename(temporary, path) == 0 else {
+        let bytes = CanonicalJSON.bytes(of: self)
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        let written = descriptor >= 0 && bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) } == bytes.count
+        let synced = written && fsync(descriptor) == 0
+        let closed = descriptor >= 0 && close(descriptor) == 0
+        guard synced, closed, rename(temporary, path) == 0 else {
             let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(atPath: temporary)
+            unlink(temporary)
             throw PromptRegError(
                 .storage, "\(path): cannot record the accepted state (\(reason))",
                 fix: "check the disk (space, permissions) and run the command again")
-        }
-        let directoryDescriptor = open(directory, O_RDONLY)
-        if directoryDescriptor >= 0 {
-            fsync(directoryDescriptor)
-            close(directoryDescriptor)
         }
     }
 }

@@ -134,7 +134,8 @@ final class RegistryStore {
     func writeCommit(
         files: [String: [UInt8]?], base: TreeID?, parents: [CommitID], actor: String, time: Date, message: String
     ) throws -> CommitID {
-        try translatingGitErrors {
+        // One pack for the whole commit: its blobs, trees and the commit itself.
+        try translatingGitErrors { try repository.writingOnePack {
             let changes = try files.sorted { $0.key < $1.key }.map { path, bytes in
                 TreeChange(path: path, blob: try bytes.map { try repository.writeBlob(Data($0)) })
             }
@@ -146,7 +147,7 @@ final class RegistryStore {
             let content = try repository.commitContent(tree: tree, parents: parents.map(\.object), author: author, message: message)
             let signature = try SSHSignature.sign(content, with: signingKey, namespace: SSHSignature.gitNamespace)
             return CommitID(try repository.createSignedCommit(content: content, signature: signature.armored))
-        }
+        } }
     }
 
     /// Points `reference` at `target` if and only if it holds what `guarded` says, atomically under

@@ -22,8 +22,13 @@ public struct GitLockStatus: Sendable, Codable, Equatable {
 public struct HealthReport: Sendable, Encodable {
     /// Lock files in the registry.
     public let locks: [GitLockStatus]
-    /// Objects no reference reaches (left by interrupted writes; harmless, removed by `git gc`).
+    /// Objects no reference reaches (left by interrupted writes; harmless, removed by `gc`).
     public let unreachableObjects: Int
+    /// Pack files (one per write until `gc` joins them); more than `Registry.packThreshold` slows
+    /// reads, and `doctor --fix` then runs `gc`.
+    public let packs: Int
+    /// What `gc` did, when `doctor --fix` ran it.
+    public let garbageCollected: GarbageReport?
     /// The full digest and history check.
     public let verify: VerifyReport
 
@@ -33,6 +38,8 @@ public struct HealthReport: Sendable, Encodable {
     enum CodingKeys: String, CodingKey {
         case locks
         case unreachableObjects = "unreachable_objects"
+        case packs
+        case garbageCollected = "garbage_collected"
         case verify, ok
     }
 
@@ -40,6 +47,8 @@ public struct HealthReport: Sendable, Encodable {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(locks, forKey: .locks)
         try container.encode(unreachableObjects, forKey: .unreachableObjects)
+        try container.encode(packs, forKey: .packs)
+        try container.encodeIfPresent(garbageCollected, forKey: .garbageCollected)
         try container.encode(verify, forKey: .verify)
         try container.encode(ok, forKey: .ok)
     }

@@ -1,0 +1,132 @@
+import CLibGit2
+import Foundation
+
+/// The objects a write is making, held in memory until the write stores them as one pack.
+final class PendingObjects {
+    /// libgit2's in-memory object backend, owned by the object database it was added to.
+    let backend: UnsafeMutablePointer<git_odb_backend>
+    /// How many `writingOnePack` calls are open (nested calls join the outermost one).
+    var depth = 0
+    /// What the write functions returned: every object the backend holds is one of these or is
+    /// reached from one through objects the backend holds (the subtrees a tree update made).
+    var roots: [ObjectID] = []
+
+    init(backend: UnsafeMutablePointer<git_odb_backend>) { self.backend = backend }
+}
+
+/// One pack per write: every object a write makes goes to an in-memory backend first, and the
+/// outermost `writingOnePack` stores them all as one pack and its index (each fsync'd once when
+/// fsync is on, then renamed into place, then the directory fsync'd) before it returns. A write
+/// that throws stores nothing. Loose objects, one file and two fsyncs each, are never written.
+extension GitRepository {
+    /// Runs `body`, then stores every object it wrote as one pack under `objects/pack`, durable
+    /// before this returns; when `body` throws, nothing it wrote reaches the disk. Objects written
+    /// inside `body` can be read back inside it. A call inside another joins the outer one.
+    package func writingOnePack<T>(_ body: () throws -> T) throws -> T {
+        let pending = try pendingObjects()
+        pending.depth += 1
+        defer { pending.depth -= 1 }
+        guard pending.depth == 1 else { return try body() }
+        do {
+            let result = try body()
+            try storePack(of: pending)
+            return result
+        } catch {
+            git_mempack_reset(pending.backend)
+            throw error
+        }
+    }
+
+    /// Runs `body`, which writes one object and returns its id, inside `writingOnePack`, and
+    /// remembers the id so the pack includes the object and what the write made under it.
+    func writingObject(_ body: () throws -> ObjectID) throws -> ObjectID {
+        try writingOnePack {
+            let id = try body()
+            pendingWrites?.roots.append(id)
+            return id
+        }
+    }
+
+    /// How many pack files the object database holds.
+    package func packCount() throws -> Int {
+        try packFiles().count
+    }
+
+    /// The pack files (`pack-<id>.pack`, with an index beside them) under `objects/pack`, by name.
+    package func packFiles() throws -> [String] {
+        let directory = "\(path)/objects/pack"
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
+        return entries.filter { $0.hasPrefix("pack-") && $0.hasSuffix(".pack") }.sorted()
+    }
+
+    /// The in-memory backend, added to the object database ahead of the disk on first use.
+    private func pendingObjects() throws -> PendingObjects {
+        if let pendingWrites { return pendingWrites }
+        var made: UnsafeMutablePointer<git_odb_backend>?
+        try check(git_mempack_new(&made), "make in-memory object store")
+        guard let backend = made else {
+            throw GitError(code: .other(0), message: "libgit2 returned no backend", operation: "make in-memory object store")
+        }
+        try withObjectDatabase { odb in
+            // The database owns the backend from here on, and frees it with itself.
+            try check(git_odb_add_backend(odb, backend, Self.pendingPriority), "add in-memory object store")
+        }
+        // libgit2 1.5's in-memory backend cannot list its objects and git_odb_foreach calls every
+        // backend's lister unchecked: give it one that lists nothing (between writes it is empty;
+        // during one, its objects are not stored yet).
+        backend.pointee.foreach = { _, _, _ in 0 }
+        let pending = PendingObjects(backend: backend)
+        pendingWrites = pending
+        return pending
+    }
+
+    /// Ahead of libgit2's loose (1) and pack (2) backends, so writes land in memory.
+    private static let pendingPriority: Int32 = 1000
+
+    /// Stores what `pending` holds as one pack and its index under `objects/pack`, through
+    /// libgit2's packbuilder and indexer (which fsync the pack, the index and the directory when
+    /// fsync is on), then empties `pending`.
+    private func storePack(of pending: PendingObjects) throws {
+        defer {
+            git_mempack_reset(pending.backend)
+            pending.roots.removeAll()
+        }
+        let operation = "store pack of new objects in \(path)"
+        try withGitObject(operation, make: { git_packbuilder_new(&$0, handle) }, free: git_packbuilder_free) { builder in
+            git_packbuilder_set_threads(builder, 1)
+            var visited = Set<ObjectID>()
+            for root in pending.roots { try insertPending(root, of: pending, into: builder, visited: &visited) }
+            guard git_packbuilder_object_count(builder) > 0 else { return }
+            try check(git_packbuilder_write(builder, "\(path)/objects/pack", 0, nil, nil), operation)
+        }
+    }
+
+    /// Adds `id` to `builder` when the write made it (the in-memory backend holds it), then what
+    /// it refers to that the write made: a commit's tree, a tree's entries. Objects already on disk
+    /// and everything under them are skipped, so the walk covers only the changed paths.
+    private func insertPending(
+        _ id: ObjectID, of pending: PendingObjects, into builder: OpaquePointer, visited: inout Set<ObjectID>
+    ) throws {
+        var oid = id.oid
+        guard visited.insert(id).inserted, pending.backend.pointee.exists(pending.backend, &oid) == 1 else { return }
+        try check(git_packbuilder_insert(builder, &oid, nil), "pack object \(id)")
+        let referred: [ObjectID] = try withGitObject(
+            "read object \(id)", make: { git_object_lookup(&$0, handle, &oid, GIT_OBJECT_ANY) }, free: git_object_free
+        ) { object in
+            switch git_object_type(object) {
+            case GIT_OBJECT_COMMIT:
+                return [try ObjectID(git_commit_tree_id(object), "read commit \(id)")]
+            case GIT_OBJECT_TREE:
+                let tree = object
+                return try (0..<git_tree_entrycount(tree)).compactMap { index in
+                    let entry = git_tree_entry_byindex(tree, index)
+                    guard git_tree_entry_type(entry) != GIT_OBJECT_COMMIT else { return nil }  // a submodule: not ours
+                    return try ObjectID(git_tree_entry_id(entry), "read tree \(id)")
+                }
+            default:
+                return []
+            }
+        }
+        for next in referred { try insertPending(next, of: pending, into: builder, visited: &visited) }
+    }
+}
