@@ -80,6 +80,15 @@ private struct GitForger {
         throw PlumbingFailure("no \(name) under \(directory)")
     }
 
+    /// The path of the version record of `name@version`, in whichever shard of its bundle it is.
+    func versionRecordPath(_ name: String, _ version: String) throws -> String {
+        let bundle = try shardedPath(name, under: "versions")
+        guard let file = try files(under: bundle).first(where: { $0.hasSuffix("/\(version)") }) else {
+            throw PlumbingFailure("no record of \(name)@\(version) under \(bundle)")
+        }
+        return file
+    }
+
     /// The state commit's event as a JSON object.
     func event() throws -> [String: Any] {
         guard let event = try JSONSerialization.jsonObject(with: try read("event.json")) as? [String: Any] else {
@@ -506,7 +515,7 @@ struct HostileRegistryCLITests {
         defer { test.remove() }
         let forger = try GitForger(test.path)
         defer { forger.scratch.remove() }
-        let record = try forger.shardedPath("support-agent", under: "versions") + "/1.0.0"
+        let record = try forger.versionRecordPath("support-agent", "1.0.0")
         var document = try #require(try JSONSerialization.jsonObject(with: try forger.read(record)) as? [String: Any])
         document["commit"] = commit
         try forger.forge([record: try JSONSerialization.data(withJSONObject: document, options: [.sortedKeys])])

@@ -47,6 +47,16 @@ private struct StateForger {
         throw ForgeFailure("no \(name) under \(directory)")
     }
 
+    /// The path of the version record of `name@version`, in whichever shard of its bundle it is.
+    func versionRecordPath(_ name: String, _ version: String) throws -> String {
+        let tree = try tree()
+        let bundle = try shardedPath(name, under: "versions")
+        for shard in try repository.listTree(bundle, inTree: tree) where try repository.listTree("\(bundle)/\(shard)", inTree: tree).contains(version) {
+            return "\(bundle)/\(shard)/\(version)"
+        }
+        throw ForgeFailure("no record of \(name)@\(version) under \(bundle)")
+    }
+
     /// The sequence number of the state commit.
     func seq() throws -> Int {
         let event = try JSONSerialization.jsonObject(with: try read("event.json")) as? [String: Any]
@@ -405,7 +415,7 @@ struct HostileRegistryTests {
         let test = try LiveRegistry()
         defer { test.remove() }
         let forger = try StateForger(test)
-        let record = try forger.shardedPath("support-agent", under: "versions") + "/1.0.0"
+        let record = try forger.versionRecordPath("support-agent", "1.0.0")
         var document = try #require(try JSONSerialization.jsonObject(with: try forger.read(record)) as? [String: Any])
         document["commit"] = commit
         try forger.forge([record: try JSONSerialization.data(withJSONObject: document, options: [.sortedKeys])])

@@ -28,8 +28,9 @@ struct SchemaTests {
         let parts = path.split(separator: "/").map(String.init)
         switch (parts.first, parts.count) {
         case ("event.json", 1): return "event"
-        case ("versions", 5): return "version-record"
-        case ("digests", 5): return "digest-index"
+        case ("versions", 5), ("versions", 6): return "version-record"
+        case ("digests", 5), ("digests", 6): return "digest-index"
+        case ("highest", 4): return "highest"
         case ("channels", 6) where parts[2] == "pointers": return "pointer"
         case ("channels", 6) where parts[2] == "kills": return "kill"
         case ("channels", 4) where parts[2] == "undo": return "undo"

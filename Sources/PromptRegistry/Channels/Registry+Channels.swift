@@ -232,7 +232,7 @@ extension Registry {
         return try withStore { store in
             var events: [StateEvent] = []
             var snapshot: StateSnapshot? = try StateSnapshot.current(store)
-            if let bundle, try snapshot?.versions(of: bundle).isEmpty == true { throw Self.bundleNotFound(bundle) }
+            if let bundle, try snapshot?.hasVersions(of: bundle) == false { throw Self.bundleNotFound(bundle) }
             while let current = snapshot, events.count < limit {
                 var event = try current.event()
                 if bundle != nil || channel != nil {

@@ -42,7 +42,7 @@ extension Registry {
         _ name: String, channel: String, killing: Bool, message: String, _ snapshot: StateSnapshot, _ stamp: StateStamp
     ) throws -> StateUpdate {
         try snapshot.requireDeclared(channel)
-        if try snapshot.versions(of: name).isEmpty { throw Self.bundleNotFound(name) }
+        if try !snapshot.hasVersions(of: name) { throw Self.bundleNotFound(name) }
         let existing = try snapshot.kill(channel, name)
         let change = StateChange(bundle: name, channel: channel, from: nil, to: nil)
         let path = Layout.killFile(channel, name)

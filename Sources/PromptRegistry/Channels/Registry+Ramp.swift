@@ -23,7 +23,7 @@ extension Registry {
         let event = try updateState(actor: actor) { snapshot, stamp in
             try snapshot.requireDeclared(canaryChannel)
             guard let canary = try snapshot.pointer(canaryChannel, name) else {
-                if try snapshot.versions(of: name).isEmpty { throw Self.bundleNotFound(name) }
+                if try !snapshot.hasVersions(of: name) { throw Self.bundleNotFound(name) }
                 throw PromptRegError(
                     .notFound, "\(name) has no version on \(canaryChannel) to ramp", fix: "promote the candidate to \(canaryChannel) first",
                     remedy: .promote(bundle: name, channel: canaryChannel), subject: .init(bundle: name, channel: canaryChannel))

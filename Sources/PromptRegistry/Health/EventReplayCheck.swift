@@ -9,27 +9,33 @@ struct EventReplayCheck {
     func problem(_ state: StateSnapshot, _ event: StateEvent) throws -> String? {
         guard let parent = try state.parent() else { return nil }
         let changed = Set(try store.changedFiles(from: parent.tree, to: state.tree))
-        let explained = Set(event.changes.flatMap { paths($0, action: event.action) })
+        let writes = event.changes.map { paths($0, action: event.action) }
+        let explained = Set(writes.flatMap { $0.flatMap { $0 } })
         let unexplained = changed.filter { path in
             !explained.contains(path) && !isBookkeeping(path, action: event.action)
         }
         if let path = unexplained.sorted().first {
             return "its tree changes \(path), which its event (\(event.action.rawValue), \(event.changes.count) change(s)) does not list: the event does not describe the commit"
         }
-        if let path = explained.subtracting(changed).sorted().first {
-            return "its event lists a change of \(path), which its tree does not make"
+        for layouts in writes where !layouts.isEmpty && !layouts.contains(where: { changed.isSuperset(of: $0) }) {
+            let missing = layouts[0].filter { !changed.contains($0) }.sorted()
+            return "its event lists a change of \(missing.first ?? layouts[0][0]), which its tree does not make"
         }
         return nil
     }
 
-    /// The state files one listed change writes: a kill or revive its kill document, another
-    /// channel change its pointer, a publish its version record and digest index.
-    private func paths(_ change: StateChange, action: StateEvent.Action) -> [String] {
+    /// The state files one listed change writes, one list per layout that may have written it: a
+    /// kill or revive its kill document, another channel change its pointer, a publish its
+    /// version record and digest index (sharded, or flat in registries written before 0.3).
+    private func paths(_ change: StateChange, action: StateEvent.Action) -> [[String]] {
         if let channel = change.channel {
-            return [action == .kill || action == .revive ? Layout.killFile(channel, change.bundle) : Layout.pointerFile(channel, change.bundle)]
+            return [[action == .kill || action == .revive ? Layout.killFile(channel, change.bundle) : Layout.pointerFile(channel, change.bundle)]]
         }
         guard let target = change.to else { return [] }
-        return [Layout.versionRecordFile(change.bundle, target.version), Layout.digestIndexFile(change.bundle, target.digest)]
+        return [
+            [Layout.versionRecordFile(change.bundle, target.version), Layout.digestIndexFile(change.bundle, target.digest)],
+            [Layout.legacyVersionRecordFile(change.bundle, target.version), Layout.legacyDigestIndexFile(change.bundle, target.digest)],
+        ]
     }
 
     /// Files an event writes without listing them: itself, undo entries, channel declarations (and
@@ -37,6 +43,7 @@ struct EventReplayCheck {
     private func isBookkeeping(_ path: String, action: StateEvent.Action) -> Bool {
         if path == Layout.eventFile { return true }
         switch action {
+        case .publish: return path.hasPrefix("\(Layout.highestDirectory)/")  // checked against the records by verify
         case .evalRecord: return path.hasPrefix("evals/")
         case .gateChange: return path.hasPrefix("policy/gates/")
         case .rampChange: return path == Layout.rampFile

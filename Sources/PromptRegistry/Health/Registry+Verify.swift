@@ -57,7 +57,16 @@ private struct RegistryCheck {
     mutating func versions(_ verify: (String, VersionRecord) throws -> Void) throws -> Set<String> {
         var recorded = Set<String>()
         for name in try snapshot.bundleNames() {
-            for version in try snapshot.versions(of: name) {
+            let versions = try snapshot.versions(of: name)
+            do {
+                let kept = try snapshot.document(SemanticVersion.self, at: Layout.highestFile(name))
+                if let kept, kept != versions.last {
+                    problem(name, "the state says its highest version is \(kept), but its highest published version is \(versions.last.map(\.description) ?? "none")")
+                }
+            } catch let error as PromptRegError where error.code == .integrity {
+                problem(name, error.message)
+            }
+            for version in versions {
                 versionsChecked += 1
                 recorded.insert(Layout.versionRef(name, version))
                 do {

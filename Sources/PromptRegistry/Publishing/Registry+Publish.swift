@@ -76,10 +76,7 @@ extension Registry {
             return StateUpdate(
                 action: .publish, message: message,
                 changes: [StateChange(bundle: name, channel: nil, from: nil, to: PointerTarget(version: plan.plan.version, digest: digest))],
-                files: [
-                    Layout.versionRecordFile(name, plan.plan.version): CanonicalJSON.bytes(of: record),
-                    Layout.digestIndexFile(name, digest): CanonicalJSON.bytes(of: plan.plan.version),
-                ])
+                files: try snapshot.publishFiles(name, record))
         }
         return PublishResult(
             name: name, version: plan.plan.version, digest: digest, layerDigests: sealed.layerDigests,
@@ -115,20 +112,22 @@ extension Registry {
                 .conflict, "\(name): this content is identical to the published \(name)@\(existing) (\(sealed.digest))",
                 fix: "nothing to publish; use \(name)@\(existing)", subject: .init(bundle: name, version: existing.description))
         }
-        let published = try snapshot.versions(of: name)
+        // The highest version is kept in the state: only a publish below it lists every version.
+        let highest = try snapshot.highestVersion(of: name)
         let previous: SemanticVersion?
         var version: SemanticVersion
         switch choice {
         case .exact(let requested):
-            if published.contains(requested) {
-                throw Self.versionExists(name, requested, digest: try snapshot.versionRecord(name, requested)?.digest)
+            if let existing = try snapshot.versionRecord(name, requested) {
+                throw Self.versionExists(name, requested, digest: existing.digest)
             }
-            (previous, version) = (published.last { $0 < requested }, requested)
+            let below = highest.map { $0 < requested } ?? true
+            (previous, version) = (below ? highest : try snapshot.versions(of: name).last { $0 < requested }, requested)
         case .bump(let bump):
-            previous = published.last
+            previous = highest
             version = previous?.bumped(bump) ?? SemanticVersion(1, 0, 0)
         case .automatic:
-            (previous, version) = (published.last, SemanticVersion(1, 0, 0))
+            (previous, version) = (highest, SemanticVersion(1, 0, 0))
         }
         var required = VersionBump.none
         var previousCommit: CommitID?
@@ -139,8 +138,8 @@ extension Registry {
             if choice == .automatic { version = previous.bumped(required) }
             try Self.checkContract(name, version, previous: previous, comparison: comparison)
         }
-        if published.contains(version) {
-            throw Self.versionExists(name, version, digest: try snapshot.versionRecord(name, version)?.digest)
+        if let existing = try snapshot.versionRecord(name, version) {
+            throw Self.versionExists(name, version, digest: existing.digest)
         }
         if choice != .exact(version) {
             version = try Self.skipUnrecorded(name, from: version, step: choice.step(required), digest: sealed.digest, in: snapshot)

@@ -90,7 +90,7 @@ extension Registry {
                 if value < traffic { answering = canaryChannel }
             }
             guard let pointer = try snapshot.pointer(answering, name) else {
-                if try snapshot.versions(of: name).isEmpty { throw Self.bundleNotFound(name) }
+                if try !snapshot.hasVersions(of: name) { throw Self.bundleNotFound(name) }
                 throw PromptRegError(
                     .notFound, "\(name) has no version on \(answering) yet", fix: "promote a version to it",
                     remedy: .promote(bundle: name, channel: answering), subject: .init(bundle: name, channel: answering))

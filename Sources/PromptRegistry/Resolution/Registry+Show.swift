@@ -6,13 +6,13 @@ extension Registry {
         let version: SemanticVersion
         switch reference {
         case .latest:
-            guard let highest = try snapshot.versions(of: name).last else { throw bundleNotFound(name) }
+            guard let highest = try snapshot.highestVersion(of: name) else { throw bundleNotFound(name) }
             version = highest
         case .version(_, let requested):
             version = requested
         case .digest(_, let digest):
             guard let found = try snapshot.version(of: name, digest: digest) else {
-                if try snapshot.versions(of: name).isEmpty { throw bundleNotFound(name) }
+                if try !snapshot.hasVersions(of: name) { throw bundleNotFound(name) }
                 throw PromptRegError(
                     .notFound, "no version of \(name) has digest \(digest)", fix: "list the digests of its versions",
                     remedy: .listVersions(bundle: name), subject: .init(bundle: name))
@@ -20,7 +20,7 @@ extension Registry {
             version = found
         }
         guard let record = try snapshot.versionRecord(name, version) else {
-            if try snapshot.versions(of: name).isEmpty { throw bundleNotFound(name) }
+            if try !snapshot.hasVersions(of: name) { throw bundleNotFound(name) }
             throw PromptRegError(
                 .notFound, "\(name)@\(version) is not published", fix: "see the published versions",
                 remedy: .listVersions(bundle: name), subject: .init(bundle: name, version: version.description))

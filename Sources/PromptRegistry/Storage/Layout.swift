@@ -29,11 +29,30 @@ enum Layout {
     // Files of a state commit's tree. Per-bundle entries sit in 16 x 16 shards (the first two hex
     // digits of SHA-256 of the name) so that a state commit rewrites only small trees, whatever
     // the number of bundles.
+    //
+    // A bundle's version records and digest index entries sit in 256 shards of their own (the
+    // first two hex digits of SHA-256 of the version, and of the digest), so a publish rewrites
+    // trees of about n / 256 entries, not one tree of n. Registries written before 0.3 hold them
+    // flat in the bundle's directory (`legacy...File`): readers accept both, writers write shards.
     static let eventFile = "event.json"
     static let versionsDirectory = "versions"
     static func versionsDirectory(_ name: String) -> String { "versions/\(shard(name))/\(name)" }
-    static func versionRecordFile(_ name: String, _ version: SemanticVersion) -> String { "\(versionsDirectory(name))/\(version)" }
-    static func digestIndexFile(_ name: String, _ digest: Digest) -> String { "digests/\(shard(name))/\(name)/\(digest.hex)" }
+    static func versionRecordFile(_ name: String, _ version: SemanticVersion) -> String {
+        "\(versionsDirectory(name))/\(versionShard(version))/\(version)"
+    }
+    static func legacyVersionRecordFile(_ name: String, _ version: SemanticVersion) -> String { "\(versionsDirectory(name))/\(version)" }
+    static func digestIndexFile(_ name: String, _ digest: Digest) -> String {
+        "digests/\(shard(name))/\(name)/\(digest.hex.prefix(2))/\(digest.hex)"
+    }
+    static func legacyDigestIndexFile(_ name: String, _ digest: Digest) -> String { "digests/\(shard(name))/\(name)/\(digest.hex)" }
+    /// The highest published version of bundle `name`, kept so a publish or `show NAME` need not
+    /// list every version (absent in registries before 0.3: readers then list them).
+    static let highestDirectory = "highest"
+    static func highestFile(_ name: String) -> String { "\(highestDirectory)/\(shard(name))/\(name)" }
+    /// The shard of a version within its bundle: the first two hex digits of SHA-256 of its text.
+    static func versionShard(_ version: SemanticVersion) -> String {
+        Hex.string(SHA256.hash(data: Array(version.description.utf8)).prefix(1))
+    }
     static let channelsDirectory = "channels"
     static func pointersDirectory(_ channel: String) -> String { "channels/\(channel)/pointers" }
     static func pointerFile(_ channel: String, _ name: String) -> String { "\(pointersDirectory(channel))/\(shard(name))/\(name)" }

@@ -101,19 +101,60 @@ struct StateSnapshot {
         return found
     }
 
-    /// The published versions of `name`, ascending.
+    /// The published versions of `name`, ascending: every shard's records, and the flat records
+    /// of a registry written before 0.3. Reads every record name: use `highestVersion` or
+    /// `hasVersions` when that is all a caller needs.
     func versions(of name: String) throws -> [SemanticVersion] {
-        try names(in: Layout.versionsDirectory(name)).compactMap { try? SemanticVersion(parsing: $0) }.sorted()
+        let directory = Layout.versionsDirectory(name)
+        var found: [SemanticVersion] = []
+        for entry in try names(in: directory) {
+            if let flat = try? SemanticVersion(parsing: entry) {
+                found.append(flat)
+            } else {
+                found += try names(in: "\(directory)/\(entry)").compactMap { try? SemanticVersion(parsing: $0) }
+            }
+        }
+        return found.sorted()
+    }
+
+    /// True when `name` has at least one published version.
+    func hasVersions(of name: String) throws -> Bool {
+        try !names(in: Layout.versionsDirectory(name)).isEmpty
+    }
+
+    /// The highest published version of `name`, from its `highest` file when the registry keeps
+    /// one (a file naming a version without a record is ignored: `verify` reports it), else by
+    /// listing every version.
+    func highestVersion(of name: String) throws -> SemanticVersion? {
+        if let kept = try document(SemanticVersion.self, at: Layout.highestFile(name)), try versionRecord(name, kept) != nil {
+            return kept
+        }
+        return try versions(of: name).last
     }
 
     /// The record of `name@version`, if published.
     func versionRecord(_ name: String, _ version: SemanticVersion) throws -> VersionRecord? {
         try document(VersionRecord.self, at: Layout.versionRecordFile(name, version))
+            ?? document(VersionRecord.self, at: Layout.legacyVersionRecordFile(name, version))
     }
 
     /// The version of `name` whose bundle digest is `digest`, if any.
     func version(of name: String, digest: Digest) throws -> SemanticVersion? {
         try document(SemanticVersion.self, at: Layout.digestIndexFile(name, digest))
+            ?? document(SemanticVersion.self, at: Layout.legacyDigestIndexFile(name, digest))
+    }
+
+    /// The state files that record `record` as a published version of `name`: its record, its
+    /// digest index entry, and the bundle's `highest` file when it is now the highest.
+    func publishFiles(_ name: String, _ record: VersionRecord) throws -> [String: [UInt8]?] {
+        var files: [String: [UInt8]?] = [
+            Layout.versionRecordFile(name, record.version): CanonicalJSON.bytes(of: record),
+            Layout.digestIndexFile(name, record.digest): CanonicalJSON.bytes(of: record.version),
+        ]
+        if try highestVersion(of: name).map({ $0 < record.version }) ?? true {
+            files[Layout.highestFile(name)] = CanonicalJSON.bytes(of: record.version)
+        }
+        return files
     }
 
     /// Channels that have ever had a pointer, sorted.

@@ -82,8 +82,7 @@ struct StateReplay {
             return
         }
         (record.seq, record.time, record.actor) = (stamp.seq, stamp.time, stamp.actor)
-        plan.setFile(Layout.versionRecordFile(change.bundle, target.version), to: CanonicalJSON.bytes(of: record))
-        plan.setFile(Layout.digestIndexFile(change.bundle, record.digest), to: CanonicalJSON.bytes(of: target.version))
+        for (path, bytes) in try current.publishFiles(change.bundle, record) { plan.setFile(path, to: bytes) }
         plan.record(change)
     }
 
