@@ -29,8 +29,11 @@ let package = Package(
             pkgConfig: "libgit2",
             providers: [.apt(["libgit2-dev", "pkg-config"])]
         ),
+        // Defers libgit2's parse of the system CA bundle from git_libgit2_init to the first https://
+        // operation (an interposed mbedtls_x509_crt_parse_file; README "HTTPS remotes and certificates").
+        .target(name: "CDeferredCertificates"),
         // The only module that touches libgit2: owned pointers, errors, objects, compare-and-swap refs.
-        .target(name: "GitStore", dependencies: ["CLibGit2"]),
+        .target(name: "GitStore", dependencies: ["CLibGit2", "CDeferredCertificates"]),
         // The library agents link: bundles, digests, versions, channels, resolve, verify.
         .target(
             name: "PromptRegistry",

@@ -2,9 +2,11 @@
 # Installs what promptreg needs to build and test, only when it is missing:
 #   libgit2-dev, pkg-config and libcurl4-openssl-dev (Debian packages) for the build,
 #   git (stock git, to check interoperability), GNU time (the benchmark's memory figure),
-#   lighttpd (smart HTTP in the sync tests), curl and wrk (server tests), openssh-client
-#   (ssh-keygen: stock git's signature checks), Python's jsonschema + PyYAML for the schema
-#   tests, and openapi-spec-validator + schemathesis (PyPI) for the server's API tests.
+#   lighttpd (smart HTTP in the sync tests) with lighttpd-mod-openssl and openssl (HTTPS with a
+#   self-signed certificate in the HTTPS remote tests), strace (which files a process opens),
+#   curl and wrk (server tests), openssh-client (ssh-keygen: stock git's signature checks),
+#   Python's jsonschema + PyYAML for the schema tests, and openapi-spec-validator +
+#   schemathesis (PyPI) for the server's API tests.
 set -euo pipefail
 
 as_root() {
@@ -23,6 +25,9 @@ command -v git >/dev/null || missing+=(git)
 command -v python3 >/dev/null || missing+=(python3 python3-pip)
 [ -x /usr/bin/time ] || missing+=(time)   # GNU time: peak memory in the benchmark suite
 [ -x /usr/sbin/lighttpd ] || command -v lighttpd >/dev/null || missing+=(lighttpd)   # serves git http-backend in the sync tests
+[ -e /usr/lib/lighttpd/mod_openssl.so ] || missing+=(lighttpd-mod-openssl)   # lighttpd's TLS: the HTTPS remote tests
+command -v openssl >/dev/null || missing+=(openssl)   # makes the HTTPS remote tests' self-signed certificate
+command -v strace >/dev/null || missing+=(strace)     # the HTTPS remote tests check which files a process opens
 command -v curl >/dev/null || missing+=(curl)   # the HTTP client of the server tests
 command -v wrk >/dev/null || missing+=(wrk)     # load for the server's robustness tests and benchmark
 command -v ssh-keygen >/dev/null || missing+=(openssh-client)   # stock git verifies SSH-signed commits with it

@@ -17,4 +17,9 @@ static inline int promptreg_git_enable_strict_hash_verification(int enabled) {
     return git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, enabled);
 }
 
+/** Makes libgit2 trust the CA certificates in `file` (PEM) instead of those it trusted before. */
+static inline int promptreg_git_set_ssl_cert_file(const char *file) {
+    return git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, file, (const char *)NULL);
+}
+
 #endif

@@ -61,15 +61,20 @@ extension GitRepository {
         let result = git_remote_connect(remote, direction, &callbacks, nil, nil)
         guard result < 0 else { return }
         let error = GitError.last(result, operation)
-        guard error.code != .auth, error.code != .certificate else { throw error }
+        guard error.code != .auth else { throw error }
+        guard error.code != .certificate else {
+            throw CertificateLocations.untrusted(error, url: git_remote_url(remote).map { String(cString: $0) } ?? "")
+        }
         throw GitError(code: .unreachable, message: error.message, operation: operation)
     }
 
     /// Lends `body` the remote `remote` and its URL: the configured remote of that name if there is
-    /// one, else an in-memory remote for `remote` taken as a path or URL.
+    /// one, else an in-memory remote for `remote` taken as a path or URL. For an http(s):// remote,
+    /// loads the CA certificates to verify its server against first.
     func withRemote<T>(_ remote: String, _ body: (_ remote: OpaquePointer, _ url: String) throws -> T) throws -> T {
         let lend: (OpaquePointer) throws -> T = { pointer in
-            try body(pointer, git_remote_url(pointer).map { String(cString: $0) } ?? remote)
+            try CertificateLocations.prepare(for: pointer, in: self)
+            return try body(pointer, git_remote_url(pointer).map { String(cString: $0) } ?? remote)
         }
         var valid: Int32 = 0
         if git_remote_name_is_valid(&valid, remote) == 0, valid == 1 {

@@ -3,7 +3,8 @@ import Foundation
 
 /// Process-wide libgit2 start-up: done once, before the first repository is opened.
 private let libgit2Initialised: Void = {
-    git_libgit2_init()
+    // Without parsing the system CA bundle: https:// operations load it (README "HTTPS remotes and certificates").
+    CertificateLocations.initialiseLibgit2()
     // Objects and refs are fsync'd before they are renamed into place (see README "Durability").
     _ = promptreg_git_enable_fsync(1)
     _ = promptreg_git_enable_strict_hash_verification(1)

@@ -22,7 +22,8 @@ final class RemoteCallbacks {
     }
 
     /// libgit2's callback table, every entry calling back into the bridge at `payload`.
-    /// The certificate check is left to libgit2's default (verify against the system's roots).
+    /// No `certificate_check`: libgit2's verdict on a server's certificate (against the CA file
+    /// `CertificateLocations` loaded) stands and cannot be overridden.
     static func table(payload: UnsafeMutableRawPointer) -> git_remote_callbacks {
         typealias Bridge = CallbackBridge<RemoteCallbacks>
         var table = git_remote_callbacks()

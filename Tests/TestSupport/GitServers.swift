@@ -5,7 +5,8 @@ import Foundation
 #endif
 
 // Git servers on 127.0.0.1 for end-to-end tests of remotes: `git daemon` (git://) and lighttpd
-// running stock git's `git http-backend` (smart HTTP). Each listens on a free port chosen at run
+// running stock git's `git http-backend` (smart HTTP, or HTTPS with a self-signed certificate
+// made by `openssl` at run time). Each listens on a free port chosen at run
 // time, runs in its own process group (so stopping it also stops the connection handlers, hooks
 // and CGI programs it forked) and is stopped with SIGKILL: processes started from the test
 // runner's threads may inherit a signal mask that blocks SIGTERM.
@@ -98,7 +99,8 @@ public final class GitDaemonServer: GitServer, @unchecked Sendable {
 }
 
 /// lighttpd on 127.0.0.1 running stock git's `git http-backend` as a CGI program for the bare
-/// repositories under `basePath` (smart HTTP, `GIT_PROJECT_ROOT=BASE`, `GIT_HTTP_EXPORT_ALL=1`).
+/// repositories under `basePath` (smart HTTP, `GIT_PROJECT_ROOT=BASE`, `GIT_HTTP_EXPORT_ALL=1`),
+/// over HTTPS when given a certificate (lighttpd's mod_openssl: Debian's `lighttpd-mod-openssl`).
 /// Pushes need no authentication: `http.receivepack=true` is given to every `git http-backend` it
 /// runs through git's `GIT_CONFIG_COUNT` environment (the same as setting it in each served
 /// repository's config, without touching any repository), so a repository created after the
@@ -108,10 +110,15 @@ public final class GitDaemonServer: GitServer, @unchecked Sendable {
 /// let http = try SmartHTTPServer(basePath: base)
 /// defer { http.stop() }
 /// let url = http.url(for: "upstream.git")        // http://127.0.0.1:PORT/git/upstream.git
+///
+/// let tls = try SmartHTTPServer(basePath: base, certificate: try SelfSignedCertificate.generate(in: dir))
+/// let secure = tls.url(for: "upstream.git")     // https://127.0.0.1:PORT/git/upstream.git
 /// ```
 public final class SmartHTTPServer: GitServer, @unchecked Sendable {
     public let basePath: String
     public let port: Int
+    /// The certificate it serves HTTPS with; nil for plain HTTP.
+    public let certificate: SelfSignedCertificate?
     /// The directory holding lighttpd's configuration, error log (where `git http-backend`'s
     /// standard error goes too) and request-body spool; removed on deinit.
     public let configDirectory: String
@@ -124,15 +131,17 @@ public final class SmartHTTPServer: GitServer, @unchecked Sendable {
 
     /// Writes the configuration, starts lighttpd on a free loopback port (or `port`) in the
     /// foreground (`lighttpd -D -f CONF`) and waits (at most `timeout` seconds) until it accepts
-    /// connections.
-    public init(basePath: String, port: Int? = nil, timeout: TimeInterval = 10) throws {
+    /// connections. With `certificate` it serves HTTPS only.
+    public init(basePath: String, port: Int? = nil, certificate: SelfSignedCertificate? = nil, timeout: TimeInterval = 10) throws {
         self.basePath = basePath
         self.port = try port ?? GitServers.freeLoopbackPort()
+        self.certificate = certificate
         configDirectory = (NSTemporaryDirectory() as NSString).appendingPathComponent(
             "lighttpd-\(self.port)-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(atPath: "\(configDirectory)/uploads", withIntermediateDirectories: true)
         try Self.configuration(
-            basePath: basePath, port: self.port, directory: configDirectory, backend: try GitServers.gitExecPath() + "/git-http-backend"
+            basePath: basePath, port: self.port, directory: configDirectory,
+            backend: try GitServers.gitExecPath() + "/git-http-backend", certificate: certificate
         )
         .write(toFile: configPath, atomically: true, encoding: .utf8)
         do {
@@ -148,7 +157,7 @@ public final class SmartHTTPServer: GitServer, @unchecked Sendable {
         try? FileManager.default.removeItem(atPath: configDirectory)
     }
 
-    public func url(for name: String) -> String { "http://127.0.0.1:\(port)/git/\(name)" }
+    public func url(for name: String) -> String { "\(certificate == nil ? "http" : "https")://127.0.0.1:\(port)/git/\(name)" }
 
     public var isRunning: Bool { lock.withLock { process?.isRunning ?? false } }
 
@@ -176,11 +185,22 @@ public final class SmartHTTPServer: GitServer, @unchecked Sendable {
     }
 
     /// The lighttpd configuration: mod_alias maps `/git` to the backend, mod_cgi runs it, mod_setenv
-    /// gives it the project root.
-    static func configuration(basePath: String, port: Int, directory: String, backend: String) -> String {
+    /// gives it the project root; with `certificate`, mod_openssl serves the port over TLS.
+    static func configuration(
+        basePath: String, port: Int, directory: String, backend: String, certificate: SelfSignedCertificate?
+    ) -> String {
         func quoted(_ text: String) -> String {
             "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
         }
+        let tls = certificate.map {
+            """
+            server.modules += ( "mod_openssl" )
+            ssl.engine = "enable"
+            ssl.pemfile = \(quoted($0.certificatePath))
+            ssl.privkey = \(quoted($0.keyPath))
+
+            """
+        } ?? ""
         return """
             server.modules = ( "mod_alias", "mod_setenv", "mod_cgi" )
             server.bind = "127.0.0.1"
@@ -198,7 +218,7 @@ public final class SmartHTTPServer: GitServer, @unchecked Sendable {
                 "GIT_CONFIG_KEY_0" => "http.receivepack",
                 "GIT_CONFIG_VALUE_0" => "true"
             )
-
+            \(tls)
             """
     }
 
@@ -207,6 +227,35 @@ public final class SmartHTTPServer: GitServer, @unchecked Sendable {
             executable: try Self.lighttpdExecutable(), arguments: ["-D", "-f", configPath], environment: [:],
             logPath: "\(configDirectory)/stdout.log", port: port, timeout: timeout, name: "lighttpd")
         lock.withLock { process = started }
+    }
+}
+
+/// A self-signed TLS certificate for 127.0.0.1 and its private key (PEM files), made by `openssl`.
+/// The certificate is its own CA: a client trusts the server by taking `certificatePath` as its CA file.
+public struct SelfSignedCertificate: Sendable {
+    /// The certificate (PEM).
+    public let certificatePath: String
+    /// Its private key (PEM, unencrypted).
+    public let keyPath: String
+
+    /// Generates a fresh P-256 key and a certificate for it valid for two days, with subject
+    /// `CN=127.0.0.1` and subject alternative names `DNS:127.0.0.1` and `IP:127.0.0.1` (mbedTLS 2
+    /// matches the host against DNS names only), as `server-certificate.pem` and `server-key.pem`
+    /// in `directory` (created when missing).
+    public static func generate(in directory: String) throws -> SelfSignedCertificate {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let made = SelfSignedCertificate(
+            certificatePath: (directory as NSString).appendingPathComponent("server-certificate.pem"),
+            keyPath: (directory as NSString).appendingPathComponent("server-key.pem"))
+        let result = try GitServers.tool("openssl", [
+            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=DNS:127.0.0.1,IP:127.0.0.1",
+            "-keyout", made.keyPath, "-out", made.certificatePath,
+        ])
+        guard result.status == 0 else {
+            throw GitServerError("openssl could not make a self-signed certificate (run scripts/install-deps.sh): \(result.output)")
+        }
+        return made
     }
 }
 
@@ -285,9 +334,15 @@ public enum GitServers {
     /// Runs stock `git arguments...` (no `--git-dir`), optionally in `directory`: status and combined output.
     @discardableResult
     public static func git(_ arguments: [String], in directory: String? = nil) throws -> (status: Int32, output: String) {
+        try tool("git", arguments, in: directory)
+    }
+
+    /// Runs `program arguments...`, found on `PATH`, optionally in `directory`: status and combined output.
+    @discardableResult
+    public static func tool(_ program: String, _ arguments: [String], in directory: String? = nil) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["git"] + arguments
+        process.arguments = [program] + arguments
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         let pipe = Pipe()
         process.standardOutput = pipe

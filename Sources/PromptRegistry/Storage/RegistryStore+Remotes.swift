@@ -132,7 +132,9 @@ extension RegistryStore {
                 .unavailable, error.description,
                 fix: error.code == .unreachable
                     ? "check that the server is up and the URL is right; local reads keep working from this copy"
-                    : "check the credentials or the server's certificate for this remote")
+                    : error.code == .certificate
+                        ? "trust the server's CA: point git's http.sslCAInfo (registry or global config) or GIT_SSL_CAINFO at its PEM file"
+                        : "check the credentials for this remote")
         }
         if error.code == .rejected {
             return PromptRegError(
