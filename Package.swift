@@ -33,7 +33,9 @@ let package = Package(
         // operation (an interposed mbedtls_x509_crt_parse_file; README "HTTPS remotes and certificates").
         .target(name: "CDeferredCertificates"),
         // The only module that touches libgit2: owned pointers, errors, objects, compare-and-swap refs.
-        .target(name: "GitStore", dependencies: ["CLibGit2", "CDeferredCertificates"]),
+        .target(
+            name: "GitStore",
+            dependencies: ["CLibGit2", "CDeferredCertificates", .product(name: "Crypto", package: "swift-crypto")]),
         // The library agents link: bundles, digests, versions, channels, resolve, verify.
         .target(
             name: "PromptRegistry",

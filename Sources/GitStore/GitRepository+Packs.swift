@@ -83,33 +83,30 @@ extension GitRepository {
     /// Ahead of libgit2's loose (1) and pack (2) backends, so writes land in memory.
     private static let pendingPriority: Int32 = 1000
 
-    /// Stores what `pending` holds as one pack and its index under `objects/pack`, through
-    /// libgit2's packbuilder and indexer (which fsync the pack, the index and the directory when
-    /// fsync is on), then empties `pending`.
+    /// Stores what `pending` holds as one pack and its index under `objects/pack` (see
+    /// `storePack(of:_:)`), then empties `pending`; then joins small packs when there are many.
     private func storePack(of pending: PendingObjects) throws {
         defer {
             git_mempack_reset(pending.backend)
             pending.roots.removeAll()
         }
-        let operation = "store pack of new objects in \(path)"
-        try withGitObject(operation, make: { git_packbuilder_new(&$0, handle) }, free: git_packbuilder_free) { builder in
-            git_packbuilder_set_threads(builder, 1)
-            var visited = Set<ObjectID>()
-            for root in pending.roots { try insertPending(root, of: pending, into: builder, visited: &visited) }
-            guard git_packbuilder_object_count(builder) > 0 else { return }
-            try check(git_packbuilder_write(builder, "\(path)/objects/pack", 0, nil, nil), operation)
-        }
+        var visited = Set<ObjectID>()
+        var made: [ObjectID] = []
+        for root in pending.roots { try collectPending(root, of: pending, into: &made, visited: &visited) }
+        try storePack(of: made, "store pack of new objects in \(path)")
+        // Housekeeping, not part of the write: the write's pack is stored whatever happens here.
+        try? joinPacksIfMany()
     }
 
-    /// Adds `id` to `builder` when the write made it (the in-memory backend holds it), then what
+    /// Appends `id` to `made` when the write made it (the in-memory backend holds it), then what
     /// it refers to that the write made: a commit's tree, a tree's entries. Objects already on disk
     /// and everything under them are skipped, so the walk covers only the changed paths.
-    private func insertPending(
-        _ id: ObjectID, of pending: PendingObjects, into builder: OpaquePointer, visited: inout Set<ObjectID>
+    private func collectPending(
+        _ id: ObjectID, of pending: PendingObjects, into made: inout [ObjectID], visited: inout Set<ObjectID>
     ) throws {
         var oid = id.oid
         guard visited.insert(id).inserted, pending.backend.pointee.exists(pending.backend, &oid) == 1 else { return }
-        try check(git_packbuilder_insert(builder, &oid, nil), "pack object \(id)")
+        made.append(id)
         let referred: [ObjectID] = try withGitObject(
             "read object \(id)", make: { git_object_lookup(&$0, handle, &oid, GIT_OBJECT_ANY) }, free: git_object_free
         ) { object in
@@ -127,6 +124,6 @@ extension GitRepository {
                 return []
             }
         }
-        for next in referred { try insertPending(next, of: pending, into: builder, visited: &visited) }
+        for next in referred { try collectPending(next, of: pending, into: &made, visited: &visited) }
     }
 }

@@ -78,6 +78,43 @@ extension GitRepository {
             packsAfter: try packFiles().count)
     }
 
+    /// Past this many packs a write joins the small ones (see `joinPacksIfMany`), so reads never
+    /// search more than about this many indexes even when `gc` never runs.
+    package static let packLimit = 100
+
+    /// When there are more than `packLimit` packs, joins the smaller ones into one, keeping every
+    /// object they hold (nothing is pruned, so no other writer can lose an object it is about to
+    /// reference). Which ones: packs sorted by size, the smallest k where each pack above them is at
+    /// least twice the size of all below it (git's `repack --geometric=2`), so each object is
+    /// rewritten only a logarithmic number of times before `gc`.
+    package func joinPacksIfMany() throws {
+        let packs = try packFiles()
+        guard packs.count > Self.packLimit else { return }
+        let sized = packs.map { pack -> (name: String, size: Int64) in
+            var status = stat()
+            return (pack, stat("\(path)/objects/pack/\(pack)", &status) == 0 ? Int64(status.st_size) : 0)
+        }.sorted { $0.size < $1.size }
+        var split = sized.count - 1
+        while split > 0, sized[split].size >= 2 * sized[split - 1].size { split -= 1 }
+        var below = sized[..<split].reduce(Int64(0)) { $0 + $1.size }
+        while split < sized.count, sized[split].size < 2 * below {
+            below += sized[split].size
+            split += 1
+        }
+        let joined = sized[..<max(split, 2)].map(\.name)
+        var seen = Set<ObjectID>()
+        var ids: [ObjectID] = []
+        for pack in joined {
+            for id in try objects(inPack: pack) where seen.insert(id).inserted { ids.append(id) }
+        }
+        let operation = "join \(joined.count) packs in \(path)"
+        let written = try storePack(of: ids, operation)
+        for pack in joined where pack != written {
+            try removeFile("\(path)/objects/pack/\(pack)", operation)
+            try removeFile("\(path)/objects/pack/\(pack.dropLast(".pack".count)).idx", operation)
+        }
+    }
+
     /// Every loose object: its id and its file.
     package func looseObjects() throws -> [ObjectID: String] {
         let root = "\(path)/objects"

@@ -20,6 +20,35 @@ struct PackTests {
         #expect(try Git.run(["fsck", "--strict", "--no-dangling"], in: temporary.path).status == 0)
     }
 
+    @Test func largeAndEmptyObjectsSurviveThePackStreamAndStockGitReadsThem() throws {
+        let temporary = try TemporaryRepository()
+        // Over two stored deflate blocks (65,535 bytes each), an empty blob, and one byte.
+        let large = Data((0..<200_000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) })
+        let ids = try temporary.repository.writingOnePack {
+            try [large, Data(), Data([0x2a])].map { try temporary.repository.writeBlob($0) }
+        }
+        #expect(try temporary.repository.packCount() == 1)
+        #expect(try GitRepository.open(at: temporary.path).readBlob(ids[0]) == large)
+        #expect(try GitRepository.open(at: temporary.path).readBlob(ids[1]) == Data())
+        let index = try #require(try temporary.repository.packFiles().first).dropLast(5) + ".idx"
+        #expect(try Git.run(["verify-pack", "\(temporary.path)/objects/pack/\(index)"], in: temporary.path).status == 0)
+        let shown = try Git.run(["cat-file", "-p", ids[2].hex], in: temporary.path)
+        #expect(shown.status == 0 && shown.output == "*")
+    }
+
+    @Test func pastThePackLimitAWriteJoinsTheSmallPacksAndKeepsEveryObject() throws {
+        let temporary = try TemporaryRepository()
+        var written: [ObjectID] = []
+        for index in 0...GitRepository.packLimit {
+            written.append(try temporary.repository.writeBlob(Data("object \(index)".utf8)))
+        }
+        let packs = try temporary.repository.packCount()
+        #expect(packs < GitRepository.packLimit / 2, "\(packs) packs")
+        let reopened = try GitRepository.open(at: temporary.path)
+        for id in written { #expect(try reopened.containsObject(id)) }
+        #expect(try Git.run(["fsck", "--strict"], in: temporary.path).status == 0)
+    }
+
     @Test func aSecondWritePacksOnlyWhatItMade() throws {
         let temporary = try TemporaryRepository()
         let first = try temporary.repository.writingOnePack { try temporary.commit(["a.txt": "one", "dir/b.txt": "two"]) }
@@ -36,7 +65,7 @@ struct PackTests {
         #expect(try temporary.repository.allObjects().subtracting(before).count == 4)
         let newest = try temporary.repository.packFiles().map { "\(temporary.path)/objects/pack/\($0.dropLast(5)).idx" }
         let counts = try newest.map { try Git.run(["verify-pack", "-v", $0], in: temporary.path).output }
-        #expect(counts.contains { $0.contains("chain length") || $0.contains("non delta: 4 objects") })
+        #expect(counts.contains { $0.contains("non delta: 4 objects") }, "\(counts)")
         _ = second
     }
 
