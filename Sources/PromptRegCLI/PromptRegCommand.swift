@@ -48,6 +48,10 @@ public struct PromptRegCommand: ParsableCommand {
             if arguments.first == "serve" {
                 try HelperExecutable.exec(HelperExecutable.server, arguments)
             }
+            if let resolve = ResolveShortPath(arguments) {
+                try resolve.run()
+                finish(0)
+            }
             try CommandLineArguments.checkHelpTopic(arguments)
             var command = try parseAsRoot(arguments)
             try command.run()

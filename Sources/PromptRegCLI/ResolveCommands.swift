@@ -58,8 +58,12 @@ struct ResolveCommand: RegistryCommand {
     @OptionGroup var output: OutputOptions
 
     func run(on registry: Registry) throws {
-        let resolved = try registry.resolve(try options.request(), trusting: try options.trust.signers())
-        if output.json { return try Output.json(resolved) }
+        try Self.print(try registry.resolve(try options.request(), trusting: try options.trust.signers()), json: output.json)
+    }
+
+    /// Prints `resolved` as JSON or as two lines of text (shared with `ResolveShortPath`).
+    static func print(_ resolved: ResolvedBundle, json: Bool) throws {
+        if json { return try Output.json(resolved) }
         Output.line("\(resolved.name)@\(resolved.version) \(resolved.digest)\(resolved.channel.map { " (\($0))" } ?? "")")
         Output.line("model: \(resolved.model.provider) \(resolved.model.id)")
     }
