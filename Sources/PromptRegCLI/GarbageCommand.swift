@@ -17,7 +17,7 @@ struct GarbageCommand: RegistryCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Keep unreached objects younger than this: 'now', or a number with s, m, h or d (default 14d, as git).",
+            "Keep unreached objects younger than this: 'now', or a number with s, m, h or d; 14d matches git.",
             valueName: "age"))
     var pruneAfter = "14d"
 
