@@ -4,6 +4,7 @@
 #include <git2.h>
 #include <git2/sys/mempack.h>
 #include <git2/sys/odb_backend.h>
+#include <git2/sys/repository.h>
 
 /* git_libgit2_opts is variadic and cannot be called from Swift: these wrappers can. */
 

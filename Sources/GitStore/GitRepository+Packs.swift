@@ -47,6 +47,41 @@ extension GitRepository {
         }
     }
 
+    /// Opens the object database afresh when a pack this handle may hold was removed (by a write
+    /// joining packs, or by `gc`, here or in another process), and on the first call, when what
+    /// it holds is unknown. libgit2 1.5 adds the packs it finds on a refresh but never drops
+    /// vanished ones: a long-lived handle would search, and keep open, every pack it ever saw.
+    /// Costs one `stat` when the pack directory is unchanged.
+    package func forgetRemovedPacks() throws {
+        guard let seen = seenPacks else { return try reopenObjectDatabase() }
+        guard let state = try packDirectoryState() else { return }
+        if seen.modified.tv_sec == state.modified.tv_sec, seen.modified.tv_nsec == state.modified.tv_nsec { return }
+        if !seen.names.isSubset(of: state.names) { return try reopenObjectDatabase() }
+        seenPacks = state
+    }
+
+    /// Replaces the repository's object database with a freshly opened one (and drops the
+    /// in-memory backend of the old one; the next write adds a new one). Never during a write.
+    func reopenObjectDatabase() throws {
+        precondition((pendingWrites?.depth ?? 0) <= 1, "the object database is reopened only between writes")
+        // Read before opening: any pack the new database can load is in this list or newer.
+        let state = try packDirectoryState()
+        try withGitObject(
+            "reopen object database", make: { git_odb_open(&$0, "\(path)/objects") }, free: git_odb_free
+        ) { odb in
+            try check(git_repository_set_odb(handle, odb), "reopen object database")
+        }
+        pendingWrites = nil
+        seenPacks = state
+    }
+
+    /// The pack directory's modification time and pack names; nil when it cannot be read.
+    private func packDirectoryState() throws -> (modified: timespec, names: Set<String>)? {
+        var status = stat()
+        guard stat("\(path)/objects/pack", &status) == 0 else { return nil }
+        return (status.st_mtim, Set(try packFiles()))
+    }
+
     /// How many pack files the object database holds.
     package func packCount() throws -> Int {
         try packFiles().count
@@ -86,15 +121,22 @@ extension GitRepository {
     /// Stores what `pending` holds as one pack and its index under `objects/pack` (see
     /// `storePack(of:_:)`), then empties `pending`; then joins small packs when there are many.
     private func storePack(of pending: PendingObjects) throws {
-        defer {
+        let empty = {
             git_mempack_reset(pending.backend)
             pending.roots.removeAll()
         }
-        var visited = Set<ObjectID>()
-        var made: [ObjectID] = []
-        for root in pending.roots { try collectPending(root, of: pending, into: &made, visited: &visited) }
-        try storePack(of: made, "store pack of new objects in \(path)")
+        do {
+            var visited = Set<ObjectID>()
+            var made: [ObjectID] = []
+            for root in pending.roots { try collectPending(root, of: pending, into: &made, visited: &visited) }
+            try storePack(of: made, "store pack of new objects in \(path)")
+        } catch {
+            empty()
+            throw error
+        }
+        empty()
         // Housekeeping, not part of the write: the write's pack is stored whatever happens here.
+        // It may reopen the object database, so it runs after the backend is emptied.
         try? joinPacksIfMany()
     }
 

@@ -71,7 +71,7 @@ extension GitRepository {
         for directory in Set(oldLoose.values.map { ($0 as NSString).deletingLastPathComponent }) {
             rmdir(directory)  // only when empty; a writer may have put a new object there
         }
-        try withObjectDatabase { try check(git_odb_refresh($0), "rescan objects") }
+        try reopenObjectDatabase()
         return RepackOutcome(
             packsBefore: oldPacks.count, looseBefore: oldLoose.count, objectsKept: packed.count,
             unreachableKept: unreachableKept.count, unreachableRemoved: unreachableRemoved.count,
@@ -113,6 +113,7 @@ extension GitRepository {
             try removeFile("\(path)/objects/pack/\(pack)", operation)
             try removeFile("\(path)/objects/pack/\(pack.dropLast(".pack".count)).idx", operation)
         }
+        try reopenObjectDatabase()
     }
 
     /// Every loose object: its id and its file.

@@ -20,6 +20,8 @@ package final class GitRepository {
     package let path: String
     /// Objects of the write in progress, kept in memory until it stores them as one pack.
     var pendingWrites: PendingObjects?
+    /// The packs this handle's object database was last seen with (see `forgetRemovedPacks`).
+    var seenPacks: (modified: timespec, names: Set<String>)?
 
     private init(handle: OpaquePointer) {
         self.handle = handle

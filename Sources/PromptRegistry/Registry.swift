@@ -132,6 +132,8 @@ public final class Registry: @unchecked Sendable {
     func withStore<T>(_ body: (RegistryStore) throws -> T) rethrows -> T {
         mutex.lock()
         defer { mutex.unlock() }
+        // Packs another process joined or collected: drop them before they pile up here.
+        store.forgetRemovedPacks()
         return try body(store)
     }
 

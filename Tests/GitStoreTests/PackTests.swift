@@ -49,6 +49,33 @@ struct PackTests {
         #expect(try Git.run(["fsck", "--strict"], in: temporary.path).status == 0)
     }
 
+    @Test func aLongLivedHandleLetsGoOfPacksThatWereJoinedOrCollected() throws {
+        let temporary = try TemporaryRepository()
+        let other = try GitRepository.open(at: temporary.path)
+        var written: [ObjectID] = []
+        // Joins happen in this handle's writes; reads keep the packs they touched open.
+        for index in 0...(2 * GitRepository.packLimit + 10) {
+            let id = try temporary.repository.writeBlob(Data("object \(index)".utf8))
+            #expect(try temporary.repository.readBlob(id) == Data("object \(index)".utf8))
+            written.append(id)
+        }
+        // Another handle read everything before a gc elsewhere removes every pack it knew.
+        for id in written { _ = try other.readBlob(id) }
+        _ = try GitRepository.open(at: temporary.path).repack(keepingUnreachableSince: Date().addingTimeInterval(-60))
+        for handle in [other, temporary.repository] {
+            try handle.forgetRemovedPacks()
+            for id in written.suffix(5) { _ = try handle.readBlob(id) }
+        }
+        func deletedPacksHeld() throws -> [String] {
+            try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").compactMap { fd in
+                let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(fd)")
+                return target.flatMap { $0.hasPrefix(temporary.path) && $0.hasSuffix("(deleted)") ? $0 : nil }
+            }
+        }
+        let held = try deletedPacksHeld()
+        #expect(held.isEmpty, "\(held)")
+    }
+
     @Test func aSecondWritePacksOnlyWhatItMade() throws {
         let temporary = try TemporaryRepository()
         let first = try temporary.repository.writingOnePack { try temporary.commit(["a.txt": "one", "dir/b.txt": "two"]) }

@@ -15,4 +15,9 @@ extension RegistryStore {
     func packCount() throws -> Int {
         try translatingGitErrors { try repository.packCount() }
     }
+
+    /// See `GitRepository.forgetRemovedPacks`; a failure only means the next read searches more.
+    func forgetRemovedPacks() {
+        try? repository.forgetRemovedPacks()
+    }
 }
