@@ -54,8 +54,10 @@ extension GitRepository {
     /// Costs one `stat` when the pack directory is unchanged.
     package func forgetRemovedPacks() throws {
         guard let seen = seenPacks else { return try reopenObjectDatabase() }
+        var status = stat()
+        guard stat("\(path)/objects/pack", &status) == 0 else { return }
+        if seen.modified.tv_sec == status.st_mtim.tv_sec, seen.modified.tv_nsec == status.st_mtim.tv_nsec { return }
         guard let state = try packDirectoryState() else { return }
-        if seen.modified.tv_sec == state.modified.tv_sec, seen.modified.tv_nsec == state.modified.tv_nsec { return }
         if !seen.names.isSubset(of: state.names) { return try reopenObjectDatabase() }
         seenPacks = state
     }
