@@ -311,20 +311,7 @@ struct SyncBench {
     /// Writes 4 KiB to a file, fsyncs it and its directory, and returns how long that took in
     /// milliseconds: what one durable object or ref write costs on this disk at this moment.
     static func fsyncProbe(in directory: String) throws -> Double {
-        let path = "\(directory)/fsync-probe"
-        let bytes = [UInt8](repeating: 0x61, count: 4096)
-        let start = DispatchTime.now().uptimeNanoseconds
-        let file = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard file >= 0 else { throw BenchError("cannot open \(path): \(String(cString: strerror(errno)))") }
-        let written = write(file, bytes, bytes.count)
-        let synced = fsync(file)
-        close(file)
-        let folder = open(directory, O_RDONLY)
-        guard folder >= 0 else { throw BenchError("cannot open \(directory): \(String(cString: strerror(errno)))") }
-        let folderSynced = fsync(folder)
-        close(folder)
-        guard written == bytes.count, synced == 0, folderSynced == 0 else { throw BenchError("fsync probe in \(directory) failed") }
-        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+        try FsyncCost.probe(in: directory, directory: true)
     }
 
     /// `path` relative to the current directory when it is inside it (the report names no home directories).
