@@ -31,6 +31,7 @@ extension GitRepository {
         let oldPacks = try packFiles()
         let oldLoose = try looseObjects()
         let operation = "repack \(path)"
+        let referencesBefore = try referenceFingerprint()
         var wanted = try reachableObjects(includingReflogs: true)
         var unreachableKept = Set<ObjectID>()
         var unreachableRemoved = Set<ObjectID>()
@@ -49,24 +50,23 @@ extension GitRepository {
         var packed = try writePack(of: wanted, named: &written, operation)
         // A writer may have moved a reference meanwhile onto an object only the old files hold
         // (libgit2 does not write an object it already has): pack what the references reach now.
-        for _ in 0..<3 {
+        // Unchanged references and reflogs reach exactly what was packed: no second walk.
+        for _ in 0..<3 where try referenceFingerprint() != referencesBefore {
             let missing = try reachableObjects(includingReflogs: true).subtracting(packed)
             let onlyInOldFiles = missing.intersection(unreachableRemoved)
             if onlyInOldFiles.isEmpty { break }
             packed.formUnion(try writePack(of: onlyInOldFiles, named: &written, operation))
             unreachableRemoved.subtract(onlyInOldFiles)
         }
-        guard try reachableObjects(includingReflogs: true).subtracting(packed).isDisjoint(with: unreachableRemoved) else {
+        guard try referenceFingerprint() == referencesBefore
+            || reachableObjects(includingReflogs: true).subtracting(packed).isDisjoint(with: unreachableRemoved)
+        else {
             throw GitError(
                 code: .other(0), message: "references kept moving onto objects being removed; nothing was removed",
                 operation: operation)
         }
         // A pack with the same objects gets the same name: the one just written replaced it.
-        for pack in oldPacks where !written.contains(pack) {
-            // The pack before its index: a reader that lists packs skips an index without its pack.
-            try removeFile("\(path)/objects/pack/\(pack)", operation)
-            try removeFile("\(path)/objects/pack/\(pack.dropLast(".pack".count)).idx", operation)
-        }
+        for pack in oldPacks where !written.contains(pack) { try removePack(pack, operation) }
         for (_, file) in oldLoose { try removeFile(file, operation) }
         for directory in Set(oldLoose.values.map { ($0 as NSString).deletingLastPathComponent }) {
             rmdir(directory)  // only when empty; a writer may have put a new object there
@@ -109,10 +109,7 @@ extension GitRepository {
         }
         let operation = "join \(joined.count) packs in \(path)"
         let written = try storePack(of: ids, operation)
-        for pack in joined where pack != written {
-            try removeFile("\(path)/objects/pack/\(pack)", operation)
-            try removeFile("\(path)/objects/pack/\(pack.dropLast(".pack".count)).idx", operation)
-        }
+        for pack in joined where pack != written { try removePack(pack, operation) }
         try reopenObjectDatabase()
     }
 
@@ -166,6 +163,19 @@ extension GitRepository {
         }
         names.insert(name)
         return ids
+    }
+
+    /// Every reference's name and target, and how many entries its reflog holds: equal before
+    /// and after means nothing moved in between (a move appends to the reflog).
+    private func referenceFingerprint() throws -> [String] {
+        try references(matching: "refs/*").map { "\($0.name) \($0.target) \(try reflog($0.name).count)" }.sorted()
+    }
+
+    /// Removes pack `pack` (a file name under `objects/pack`): the pack before its index, as a
+    /// reader that lists packs skips an index without its pack.
+    private func removePack(_ pack: String, _ operation: String) throws {
+        try removeFile("\(path)/objects/pack/\(pack)", operation)
+        try removeFile("\(path)/objects/pack/\(pack.dropLast(".pack".count)).idx", operation)
     }
 
     private func modificationDate(_ file: String) throws -> Date {

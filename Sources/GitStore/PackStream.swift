@@ -33,8 +33,9 @@ struct PackStream {
         var pack: [UInt8] = Array("PACK".utf8) + [0, 0, 0, 2] + bigEndian(count) + bytes
         let trailer = Array(Insecure.SHA1.hash(data: pack))
         pack += trailer
-        let hex = trailer.map { String($0, radix: 16) }.map { $0.count == 1 ? "0" + $0 : $0 }.joined()
-        return (pack, "pack-\(hex).pack")
+        var oid = git_oid()
+        git_oid_fromraw(&oid, trailer)
+        return (pack, "pack-\(ObjectID(oid).hex).pack")
     }
 
     /// `data` as a zlib stream of stored deflate blocks (at most 65,535 bytes each) and its Adler-32.
