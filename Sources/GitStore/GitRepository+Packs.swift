@@ -37,6 +37,20 @@ extension GitRepository {
         }
     }
 
+    /// Runs `body` with every object it writes kept in memory and dropped afterwards (with the
+    /// write it runs in, when inside one): for the ids of objects that are computed, never stored.
+    package func withoutStoring<T>(_ body: () throws -> T) throws -> T {
+        let pending = try pendingObjects()
+        let roots = pending.roots.count
+        pending.depth += 1
+        defer {
+            pending.depth -= 1
+            pending.roots.removeSubrange(min(roots, pending.roots.count)...)
+            if pending.depth == 0 { git_mempack_reset(pending.backend) }
+        }
+        return try body()
+    }
+
     /// Runs `body`, which writes one object and returns its id, inside `writingOnePack`, and
     /// remembers the id so the pack includes the object and what the write made under it.
     func writingObject(_ body: () throws -> ObjectID) throws -> ObjectID {

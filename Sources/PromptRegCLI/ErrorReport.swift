@@ -18,6 +18,7 @@ public enum ErrorReport {
         case .forbidden: 77
         case .killed: 78
         case .gateFailed: 79
+        case .newerFormat: 80
         default: 70
         }
     }
@@ -46,6 +47,9 @@ public enum ErrorReport {
         case .canaryTraffic: "promptreg promote NAME@VERSION canary --traffic 5 -m \"...\", then promptreg promote canary prod -m \"...\""
         case .createChannel(let name): "promptreg channel create \(name) -m \"...\""
         case .giveMessage: "pass -m \"...\""
+        case .signWithKey: "pass --sign-with FILE (or set PROMPTREG_SIGNING_KEY, or git config promptreg.signingKey FILE)"
+        case .propose: "promptreg propose NAME@VERSION CHANNEL -m \"...\", then promptreg approve ID -m \"...\" by another signer"
+        case .upgrade: "install a newer promptreg (promptreg --version shows this one)"
         case .overrideGate: "promptreg promote ... --override-gate -m \"the reason\" (recorded in the log)"
         case .cloneRegistry:
             "promptreg clone URL PATH; with stock git: git clone --mirror URL PATH, or git fetch URL '+refs/promptreg/*:refs/promptreg/*'"

@@ -16,12 +16,13 @@ public final class Registry: @unchecked Sendable {
     /// Answers this process gave, with the state commit they were read at; only touched under `lock`.
     /// Backs `offline`; only touched under the mutex.
     var writesOffline = false
-    private var resolutions: [ResolveRequest: (state: CommitID, answer: ResolvedBundle)] = [:]
+    private var resolutions: [ResolveRequest: (state: CommitID, answeredAt: CommitID, answer: ResolvedBundle)] = [:]
     /// The newest state head read, so polling an unmoved state costs one ref read; only touched
     /// under the mutex.
     var lastStateHead: StateHead?
-    /// What trusted resolves verified (see `resolve(_:trusting:)`); only touched under the mutex.
-    var trustedStates = TrustedStates()
+    /// The newest state commit whose history this handle checked, by `HistoryTrust.markKey`;
+    /// only touched under the mutex.
+    var checkedHeads: [String: CommitID] = [:]
 
     init(store: RegistryStore) {
         self.path = store.path
@@ -108,17 +109,19 @@ public final class Registry: @unchecked Sendable {
         return bundle
     }
 
-    /// The answer to `request` given at state commit `state`, if this process gave one. Call
+    /// The answer to `request` given when the state ref held `state`, and the state commit it
+    /// was read from (older than `state` when a newer promptreg wrote `state`), if this process gave one. Call
     /// under `withStore`.
-    func cachedResolution(_ request: ResolveRequest, at state: CommitID) -> ResolvedBundle? {
+    func cachedResolution(_ request: ResolveRequest, at state: CommitID) -> (answer: ResolvedBundle, answeredAt: CommitID)? {
         guard let cached = resolutions[request], cached.state == state else { return nil }
-        return cached.answer
+        return (cached.answer, cached.answeredAt)
     }
 
-    /// Remembers `answer` to `request` at state commit `state`. Call under `withStore`.
-    func cacheResolution(_ answer: ResolvedBundle, for request: ResolveRequest, at state: CommitID) {
+    /// Remembers `answer` to `request`, given when the state ref held `state`, read from state
+    /// commit `answeredAt`. Call under `withStore`.
+    func cacheResolution(_ answer: ResolvedBundle, for request: ResolveRequest, at state: CommitID, answeredAt: CommitID) {
         if resolutions.count >= Self.verifiedBundleLimit { resolutions.removeAll(keepingCapacity: true) }
-        resolutions[request] = (state, answer)
+        resolutions[request] = (state, answeredAt, answer)
     }
 
     /// When true, writes change only this registry even when it has an upstream (a later push
@@ -142,12 +145,8 @@ public final class Registry: @unchecked Sendable {
             guard try store.target(of: Layout.stateRef) == nil else { return }
             let event = StateEvent(
                 seq: 0, time: Timestamp.string(Date()), actor: actor, action: .initialise, message: "create registry",
-                changes: [])
-            var files: [String: [UInt8]?] = [:]
-            for channel in ChannelDeclaration.defaults {
-                files[Layout.channelDeclarationFile(channel.name)] = CanonicalJSON.bytes(of: channel)
-            }
-            _ = try store.commitState(event, files: files, on: nil)
+                changes: [], document: JSONValue(encoding: ChannelDeclaration.defaults))
+            _ = try store.commitState(event, files: try StateTransition.files(for: event, on: nil), on: nil)
         }
     }
 }

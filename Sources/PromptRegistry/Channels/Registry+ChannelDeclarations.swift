@@ -52,9 +52,7 @@ extension Registry {
                     .conflict, "channel \(channel) already exists; nothing changed", subject: .init(channel: channel))
             }
             let declaration = ChannelDeclaration(name: channel, description: description)
-            return StateUpdate(
-                action: .channelCreate, message: message, changes: [],
-                files: [Layout.channelDeclarationFile(channel): CanonicalJSON.bytes(of: declaration)])
+            return StateUpdate(action: .channelCreate, message: message, channel: channel, document: JSONValue(encoding: declaration))
         }
     }
 
@@ -68,8 +66,7 @@ extension Registry {
             let changes = try snapshot.pointers(channel).sorted { $0.key < $1.key }.map { name, pointer in
                 StateChange(bundle: name, channel: channel, from: PointerTarget(pointer), to: nil)
             }
-            return StateUpdate(
-                action: .channelDelete, message: message, changes: changes, files: [Layout.channelDirectory(channel): nil])
+            return StateUpdate(action: .channelDelete, message: message, changes: changes, channel: channel)
         }
     }
 }

@@ -55,7 +55,7 @@ extension Registry {
         }
         let refusal = try snapshot.gateRefusal(channel, reference.name, candidate: record)
         var plan = ChannelPlan(snapshot: snapshot)
-        try plan.move(reference.name, on: channel, from: current, to: pointer)
+        plan.move(reference.name, on: channel, from: current, to: pointer)
         return try Self.gated(plan.update(action: .promote, message: message), refusals: [refusal].compactMap { $0 }, override: overrideGate)
     }
 
@@ -109,12 +109,12 @@ extension Registry {
                 let moved = ChannelPointer(
                     version: pointer.version, digest: pointer.digest, traffic: target == canaryChannel ? 0 : nil,
                     seq: stamp.seq, time: stamp.time, actor: stamp.actor)
-                try plan.move(name, on: target, from: current, to: moved)
+                plan.move(name, on: target, from: current, to: moved)
             }
             if let traffic = pointer.traffic, traffic > 0 {
                 var settled = pointer
                 (settled.traffic, settled.seq, settled.time, settled.actor) = (0, stamp.seq, stamp.time, stamp.actor)
-                try plan.move(name, on: source, from: pointer, to: settled)
+                plan.move(name, on: source, from: pointer, to: settled)
             }
         }
         guard !plan.changes.isEmpty else {
@@ -171,11 +171,11 @@ extension Registry {
                 }
                 let pointer = ChannelPointer(
                     version: version, digest: record.digest, traffic: current.traffic, seq: stamp.seq, time: stamp.time, actor: stamp.actor)
-                try plan.move(name, on: channel, from: current, to: pointer, undoable: false)
-                return try plan.update(action: .rollback, message: message)
+                plan.move(name, on: channel, from: current, to: pointer)
+                return plan.update(action: .rollback, message: message)
             }
             guard
-                let (path, entry) = try snapshot.newestUndoEntry(
+                let (_, entry) = try snapshot.newestUndoEntry(
                     channel, where: { entry in names.isEmpty || entry.moves.contains { names.contains($0.bundle) } })
             else {
                 throw PromptRegError(
@@ -195,12 +195,11 @@ extension Registry {
             for move in reverted {
                 var restored = move.from!
                 (restored.seq, restored.time, restored.actor) = (stamp.seq, stamp.time, stamp.actor)
-                try plan.move(move.bundle, on: channel, from: try snapshot.pointer(channel, move.bundle), to: restored, undoable: false)
+                plan.move(move.bundle, on: channel, from: try snapshot.pointer(channel, move.bundle), to: restored)
             }
-            var remaining = entry
-            remaining.moves = entry.moves.filter { move in !reverted.contains { $0.bundle == move.bundle } }
-            plan.replaceUndoEntry(at: path, with: remaining.moves.isEmpty ? nil : remaining)
-            return try plan.update(action: .rollback, message: message)
+            var update = plan.update(action: .rollback, message: message)
+            update.undoSeq = entry.seq
+            return update
         }
     }
 

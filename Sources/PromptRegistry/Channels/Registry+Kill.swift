@@ -45,14 +45,13 @@ extension Registry {
         if try !snapshot.hasVersions(of: name) { throw Self.bundleNotFound(name) }
         let existing = try snapshot.kill(channel, name)
         let change = StateChange(bundle: name, channel: channel, from: nil, to: nil)
-        let path = Layout.killFile(channel, name)
         guard killing else {
             guard existing != nil else {
                 throw PromptRegError(
                     .conflict, "\(channel) of \(name) is not killed; nothing changed", fix: "see what is killed", remedy: .showStatus,
                     subject: .init(bundle: name, channel: channel))
             }
-            return StateUpdate(action: .revive, message: message, changes: [change], files: [path: nil])
+            return StateUpdate(action: .revive, message: message, changes: [change])
         }
         if let existing {
             throw PromptRegError(
@@ -64,8 +63,7 @@ extension Registry {
                 .notFound, "\(name) has no version on \(channel): nothing runs there to kill", fix: "see where it runs",
                 remedy: .showStatus, subject: .init(bundle: name, channel: channel))
         }
-        let record = KillRecord(bundle: name, channel: channel, reason: message, by: stamp.actor, at: stamp.time)
-        return StateUpdate(action: .kill, message: message, changes: [change], files: [path: CanonicalJSON.bytes(of: record)])
+        return StateUpdate(action: .kill, message: message, changes: [change])
     }
 }
 

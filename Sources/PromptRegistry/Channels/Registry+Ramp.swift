@@ -43,8 +43,8 @@ extension Registry {
             var moved = canary
             (moved.traffic, moved.seq, moved.time, moved.actor) = (traffic, stamp.seq, stamp.time, stamp.actor)
             var plan = ChannelPlan(snapshot: snapshot)
-            try plan.move(name, on: canaryChannel, from: canary, to: moved)
-            return try plan.update(action: .promote, message: message)
+            plan.move(name, on: canaryChannel, from: canary, to: moved)
+            return plan.update(action: .promote, message: message)
         }
         return RampResult(event: event, traffic: traffic, complete: complete)
     }

@@ -20,6 +20,7 @@ public struct PromptRegError: Error, CustomStringConvertible, Sendable, Equatabl
             case gateFailed = "gate-failed"
             case forbidden
             case killed
+            case newerFormat = "newer-format"
         }
         private let value: Value
         private init(_ value: Value) { self.value = value }
@@ -53,6 +54,10 @@ public struct PromptRegError: Error, CustomStringConvertible, Sendable, Equatabl
         /// The channel asked for was stopped on purpose (`promptreg kill`): the error's `kill`
         /// says why, by whom and when. An agent switches to its degraded path.
         public static let killed = Code(.killed)
+
+        /// The registry holds state a newer promptreg wrote (an action or format this version
+        /// does not know): readers answer from the newest state they understand; upgrade.
+        public static let newerFormat = Code(.newerFormat)
 
         /// Every code this version of the library reports.
         public static let all: [Code] = Value.allCases.map(Code.init)

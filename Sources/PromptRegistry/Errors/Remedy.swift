@@ -37,4 +37,10 @@ public enum Remedy: Sendable, Equatable {
     case overrideGate
     /// Say why: writes are recorded with a message.
     case giveMessage
+    /// Sign the change with a key the trust policy lists.
+    case signWithKey
+    /// Propose the change to a protected channel for approval.
+    case propose
+    /// Install a newer promptreg: the registry holds state this version does not understand.
+    case upgrade
 }

@@ -50,9 +50,8 @@ extension Registry {
                     fix: "record fewer per-case results, or shorter case ids")
             }
             return StateUpdate(
-                action: .evalRecord,
-                message: "\(message) [eval \(reference.name)@\(record.version) \(suite) score \(run.score)]", changes: [],
-                files: [Layout.evalFile(reference.name, record.digest, suite: suite, seq: stamp.seq): CanonicalJSON.bytes(of: statement)])
+                action: .evalRecord, message: "\(message) [eval \(reference.name)@\(record.version) \(suite) score \(run.score)]",
+                document: JSONValue(encoding: statement))
         }
         guard let recorded else { throw PromptRegError(.storage, "the eval record was not written") }
         return recorded

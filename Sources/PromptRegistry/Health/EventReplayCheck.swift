@@ -1,4 +1,5 @@
-/// Checks that a state commit's event says everything its tree changed: each pointer, version
+/// For events written before 0.4 (`promptreg.event/v1`), which carry no documents: checks that a
+/// state commit's event says everything its tree changed: each pointer, version
 /// record and digest index file that differs from the parent's must be a change the event lists,
 /// and each change the event lists must have changed its file. A commit whose event hides a
 /// pointer move (forged, or written by something other than promptreg) fails.
@@ -58,7 +59,7 @@ struct EventReplayCheck {
         case .promote, .rollback, .approve: return parts[2] == "undo"
         case .channelCreate, .initialise: return parts.count == 3 && parts[2] == "channel.json"
         case .channelDelete: return parts[2] == "undo" || parts[2] == "kills" || (parts.count == 3 && parts[2] == "channel.json")
-        case .publish, .evalRecord, .gateChange, .rampChange, .trustPolicy, .propose, .kill, .revive: return false
+        default: return false
         }
     }
 }

@@ -37,8 +37,6 @@ private struct RegistryCheck {
     var problems: [VerifyReport.Problem] = []
     var warnings: [VerifyReport.Problem] = []
     var versionsChecked = 0
-    /// The parsed trust policies met walking the history.
-    var signatures = SignatureCheck()
     /// Set when the state is found to have gone backwards: unrecorded version refs are then
     /// evidence of the lost state, not interrupted publishes.
     var wentBackwards = false
@@ -115,51 +113,26 @@ private struct RegistryCheck {
         }
     }
 
-    /// Walks the state history from the head: one parent per commit but the first, sequence numbers
-    /// falling by exactly one down to 0, and each commit signed as the trust policy in force at it
-    /// demands (see `SignatureCheck`). Returns how many commits were checked.
+    /// Replays the whole state history from its first commit (see `StateHistory`): every
+    /// problem of every commit is reported. Returns how many commits were checked.
     mutating func stateHistory() -> Int {
-        var count = 0
-        var current: StateSnapshot? = snapshot
-        var expected: Int64?
-        while let state = current {
-            count += 1
-            let fail = { (message: String) in ("state", "state commit \(state.commit.short): \(message)") }
-            do {
-                let event = try state.event()
-                var failure: (String, String)?
-                if let expected, event.seq != expected {
-                    failure = fail("sequence \(event.seq) where \(expected) was expected: the history was rewritten or truncated")
-                } else if state.parents.count > 1 {
-                    failure = fail("has \(state.parents.count) parents; state history is linear")
-                } else if state.parents.isEmpty, event.seq != 0 {
-                    failure = fail("has no parent but sequence \(event.seq): the history was truncated")
+        var history = StateHistory(store: store, trust: .policy)
+        do {
+            let (checked, found) = try history.problems(after: nil, to: snapshot.commit, stopAtFirst: false)
+            for each in found {
+                if each.newer {
+                    warnings.append(.init(subject: "state", layer: nil, message: "\(each.sentence); this promptreg checks the history up to the state before it: upgrade to check the rest"))
+                } else {
+                    problem("state", each.sentence)
                 }
-                if failure == nil, let mismatch = try EventReplayCheck(store: store).problem(state, event) {
-                    failure = fail(mismatch)
-                }
-                if let (subject, message) = failure {
-                    problem(subject, message)
-                    return count
-                }
-                // Signatures against the policy in force at each commit (its parent's).
-                let parent = try state.parent()
-                for message in try signatures.problems(state, event, parent: parent, signers: .policy(try signatures.authority(after: parent))) {
-                    problem("state", "state commit \(state.commit.short) (seq \(event.seq)): \(message)")
-                }
-                expected = event.seq - 1
-                current = parent
-            } catch let error as PromptRegError {
-                let (subject, message) = fail(error.message)
-                problem(subject, message)
-                return count
-            } catch {
-                let (subject, message) = fail("\(error)")
-                problem(subject, message)
-                return count
             }
+            return checked
+        } catch let error as PromptRegError {
+            problem("state", error.message)
+        } catch {
+            problem("state", "\(error)")
         }
-        return count
+        return 0
     }
 
     /// True for a move that re-applied local changes on top of a remote's state (`pull`/`push`):

@@ -55,7 +55,7 @@ struct SignatureCheck {
         guard let policy, case .signed(let signer) = verdict else { return problems }
         let principals = Set(signer.principals)
         do {
-            try TrustRules.check(action: event.action.rawValue, channels: Set(event.changes.compactMap(\.channel)), signer: principals, policy: policy)
+            try TrustRules.check(action: event.action, changes: event.changes, undoing: event.undoSeq != nil, signer: principals, policy: policy)
         } catch let error as PromptRegError where error.code == .forbidden {
             let verb = event.action == .trustPolicy ? "change the trust policy" : event.action.rawValue
             problems.append("\(Self.names(principals)) may not \(verb)\(error.subject.channel.map { " protected \($0)" } ?? ""): \(error.message)")
@@ -143,7 +143,7 @@ struct SignatureCheck {
             }
         }
         if event.action == .approve, !landed {
-            for channel in Set(event.changes.compactMap(\.channel)).sorted() {
+            for channel in TrustRules.governedChannels(event.changes, policy: policy).sorted() {
                 let rule = policy.rule(for: channel)
                 guard rule.protected, rule.approvals > 0 else { continue }
                 problems.append("it moves protected \(channel), which needs \(rule.approvals) approval(s), but completes no proposal in its parent state")
@@ -162,9 +162,9 @@ struct SignatureCheck {
         // Each principal counts once, the proposer never: this signer adds one unless it approved already.
         let earlier = Set(proposal.approvals.map(\.principal)).subtracting([proposal.proposer])
         let approvals = earlier.count + (principals.isDisjoint(with: earlier.union([proposal.proposer])) ? 1 : 0)
-        let needed = policy.rule(for: proposal.channel).approvals
+        let needed = policy.requiredApprovals(for: proposal.changes)
         if approvals < needed {
-            problems.append("proposal \(id) has \(approvals) approval(s) with this one, but \(proposal.channel) needs \(needed)")
+            problems.append("proposal \(id) has \(approvals) approval(s) with this one, but its moves need \(needed)")
         }
         if proposal.isExpired(at: state.time) { problems.append("proposal \(id) had expired (\(proposal.expires)) when it landed") }
         return problems

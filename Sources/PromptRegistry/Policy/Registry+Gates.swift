@@ -68,8 +68,8 @@ extension Registry {
                 throw PromptRegError(.conflict, "\(rule.channel) already has exactly this gate; nothing changed", subject: .init(channel: rule.channel))
             }
             return StateUpdate(
-                action: .gateChange, message: "\(message) [gate \(rule.channel): \(rule.suite), max drop \(rule.maxDrop)]", changes: [],
-                files: [Layout.gateFile(rule.channel): CanonicalJSON.bytes(of: rule)])
+                action: .gateChange, message: "\(message) [gate \(rule.channel): \(rule.suite), max drop \(rule.maxDrop)]",
+                channel: rule.channel, document: JSONValue(encoding: rule))
         }
     }
 
@@ -81,7 +81,7 @@ extension Registry {
             guard try snapshot.gate(channel) != nil else {
                 throw PromptRegError(.notFound, "\(channel) has no gate", fix: "see the gates with gate show", subject: .init(channel: channel))
             }
-            return StateUpdate(action: .gateChange, message: "\(message) [gate \(channel) removed]", changes: [], files: [Layout.gateFile(channel): nil])
+            return StateUpdate(action: .gateChange, message: "\(message) [gate \(channel) removed]", channel: channel)
         }
     }
 
@@ -100,7 +100,7 @@ extension Registry {
         return try updateState(actor: actor) { _, _ in
             StateUpdate(
                 action: .rampChange, message: "\(message) [ramp \(policy.steps.map { PointerTarget.percent($0) }.joined(separator: " "))]",
-                changes: [], files: [Layout.rampFile: CanonicalJSON.bytes(of: policy)])
+                document: JSONValue(encoding: policy))
         }
     }
 }

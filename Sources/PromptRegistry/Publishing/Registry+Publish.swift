@@ -50,7 +50,7 @@ extension Registry {
                     try GitLockFiles.refuseStale(reference: Layout.stateRef, in: store.path)
                     let remote = try writeThroughRemote(store)
                     // Write-through: plan against the upstream's newest versions.
-                    if let remote { _ = try RemoteSync(store: store, remote: remote).pull() }
+                    if let remote { _ = try remoteSync(store, remote, trusting: nil).pull() }
                     let snapshot = try StateSnapshot.current(store)
                     let version = try planVersion(sealed, choice: choice, in: snapshot)
                     let commit = try writeVersion(
@@ -70,13 +70,13 @@ extension Registry {
             if let recorded = try snapshot.versionRecord(name, plan.plan.version) {
                 throw Self.versionExists(name, plan.plan.version, digest: recorded.digest)
             }
-            let record = VersionRecord(
-                version: plan.plan.version, digest: digest, commit: plan.commit.hex, seq: stamp.seq, time: stamp.time,
-                actor: stamp.actor)
             return StateUpdate(
                 action: .publish, message: message,
-                changes: [StateChange(bundle: name, channel: nil, from: nil, to: PointerTarget(version: plan.plan.version, digest: digest))],
-                files: try snapshot.publishFiles(name, record))
+                changes: [
+                    StateChange(
+                        bundle: name, channel: nil, from: nil, to: PointerTarget(version: plan.plan.version, digest: digest),
+                        commit: plan.commit.hex)
+                ])
         }
         return PublishResult(
             name: name, version: plan.plan.version, digest: digest, layerDigests: sealed.layerDigests,

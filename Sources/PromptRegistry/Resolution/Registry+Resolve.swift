@@ -27,26 +27,27 @@ extension Registry {
             let seen = try StateSnapshot.currentCommit(store)
             let cached = requests.compactMap { cachedResolution($0, at: seen) }
             if cached.count == requests.count {
-                try cached.forEach { try vet?($0, seen, store) }
-                return cached
+                try cached.forEach { try vet?($0.answer, $0.answeredAt, store) }
+                return cached.map(\.answer)
             }
             // The accepted-state mark is read before the state it is checked against (a writer
             // moves the ref first and the mark after), so the state is read again after it. A
             // cached answer's state was checked when it was cached.
             let mark = try store.acceptedState()
             let head = try StateSnapshot.currentCommit(store)
-            let snapshot = try StateSnapshot.at(head, store)
+            // A state a newer promptreg wrote is answered from the newest one this version understands.
+            let snapshot = try StateSnapshot.at(head, store).understood()
             let seq = try snapshot.checkedSeq()
             // Never backwards: refuse a state older than the accepted one; remember a newer one
             // once its answers passed (best effort: an agent may read a registry it cannot write).
             let newer = try store.checkAccepted(head, seq: seq, against: mark)
             let answers = try requests.map { request in
                 let resolved = try resolve(request, in: snapshot, seq: seq)
-                try vet?(resolved, head, store)
+                try vet?(resolved, snapshot.commit, store)
                 return resolved
             }
             if newer { try? store.accept(head, seq: seq) }
-            for (request, answer) in zip(requests, answers) { cacheResolution(answer, for: request, at: head) }
+            for (request, answer) in zip(requests, answers) { cacheResolution(answer, for: request, at: head, answeredAt: snapshot.commit) }
             return answers
         }
     }

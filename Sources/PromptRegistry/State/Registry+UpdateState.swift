@@ -21,14 +21,12 @@ extension Registry {
                 let snapshot = try StateSnapshot.current(store)
                 let currentSeq = try snapshot.event().seq
                 _ = try store.checkAccepted(snapshot.commit, seq: currentSeq, against: mark)
-                let stamp = StateStamp(seq: currentSeq + 1, time: Timestamp.string(Date()), actor: actor)
-                let update = try intent(snapshot, stamp)
-                let signer = try snapshot.authorize(update.action, update.changes)
-                let event = StateEvent(
-                    seq: stamp.seq, time: stamp.time, actor: actor, action: update.action, message: update.message,
-                    changes: update.changes, gateOverride: update.gateOverride, signedBy: signer)
-                switch try store.commitState(event, files: update.files, on: snapshot).0 {
-                case .moved: return event
+                let (event, files) = try prepareCommit(on: snapshot, seq: currentSeq + 1, actor: actor, intent, store)
+                let (outcome, commit) = try store.commitState(event, files: files, on: snapshot)
+                switch outcome {
+                case .moved:
+                    rememberChecked(commit, store)
+                    return event
                 case .lostRace: lockedLastTime = false
                 case .locked: lockedLastTime = true
                 }
@@ -38,6 +36,26 @@ extension Registry {
                 .conflict, "the state changed under this command \(Self.maxStateAttempts) times in a row; nothing was written",
                 fix: "run the command again; if it keeps failing, too many writers are racing")
         }
+    }
+
+    /// The event and files of the state commit `intent` makes on `snapshot` (sequence `seq`): the
+    /// history up to `snapshot` checked first (so nothing is built on a forged undo entry or
+    /// policy), the change authorised by the trust policy in force, the files derived from the
+    /// event. Call under `withStore`.
+    func prepareCommit(
+        on snapshot: StateSnapshot, seq: Int64, actor: String, _ intent: (StateSnapshot, StateStamp) throws -> StateUpdate, _ store: RegistryStore
+    ) throws -> (StateEvent, [String: [UInt8]?]) {
+        try checkHistory(to: snapshot.commit, trust: .policy, store)
+        let stamp = StateStamp(seq: seq, time: Timestamp.string(Date()), actor: actor)
+        let update = try intent(snapshot, stamp)
+        let event = update.event(stamp, signedBy: try snapshot.authorize(update))
+        return (event, try StateTransition.files(for: event, on: snapshot))
+    }
+
+    /// Remembers `commit`, written here on a checked parent, as checked. Call under `withStore`.
+    func rememberChecked(_ commit: CommitID, _ store: RegistryStore) {
+        checkedHeads[HistoryTrust.policy.markKey] = commit
+        try? store.rememberChecked(commit, as: HistoryTrust.policy.markKey)
     }
 
     /// Sleeps a little longer after each lost race, with jitter so racing writers spread out.

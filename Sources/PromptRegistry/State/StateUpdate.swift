@@ -1,12 +1,26 @@
-/// What one state commit should do: its event (without sequence number) and the files it writes
-/// (nil removes a file).
+/// What one state commit should do: its event without the sequence number, time, actor and
+/// signer. The files it writes follow from it (`StateTransition`).
 struct StateUpdate {
     var action: StateEvent.Action
     var message: String
-    var changes: [StateChange]
-    var files: [String: [UInt8]?]
+    var changes: [StateChange] = []
     /// Why a refusing promotion gate was overridden, if one was.
     var gateOverride: String? = nil
+    /// The channel a whole-channel event is about.
+    var channel: String? = nil
+    /// The document the event sets.
+    var document: JSONValue? = nil
+    /// The undo entry a rollback undoes.
+    var undoSeq: Int64? = nil
+    /// The proposal an approval is about.
+    var proposal: String? = nil
+
+    /// The event of this update, stamped and signed as given.
+    func event(_ stamp: StateStamp, signedBy signer: String?) -> StateEvent {
+        StateEvent(
+            seq: stamp.seq, time: stamp.time, actor: stamp.actor, action: action, message: message, changes: changes,
+            gateOverride: gateOverride, signedBy: signer, channel: channel, document: document, undoSeq: undoSeq, proposal: proposal)
+    }
 }
 
 /// The sequence number, time and actor the state commit being prepared will carry.

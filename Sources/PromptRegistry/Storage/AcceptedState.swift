@@ -15,6 +15,9 @@ struct AcceptedState: Codable, Equatable, Sendable {
     /// During a rebase of local changes onto a remote's state: the local state being replaced,
     /// still acceptable until the state ref has moved (a process killed in between leaves either).
     var replaces: String?
+    /// The newest state commit whose history was checked, by the rules it was checked by
+    /// (`HistoryTrust.markKey`): later checks start there.
+    var checked: [String: String]?
 
     static let fileName = "promptreg-accepted-state.json"
 
@@ -85,6 +88,16 @@ extension RegistryStore {
     /// Records the state at `commit` as the highest accepted; with `replacing`, the state that a
     /// rebase is about to replace stays acceptable until the next mark.
     func accept(_ commit: CommitID, seq: Int64, replacing old: CommitID? = nil) throws {
-        try AcceptedState(seq: seq, commit: commit, replaces: old).write(in: path)
+        var mark = AcceptedState(seq: seq, commit: commit, replaces: old)
+        mark.checked = (try? acceptedState())?.checked
+        try mark.write(in: path)
+    }
+
+    /// Remembers in the mark that the history up to `commit` passed the checks `key` names.
+    func rememberChecked(_ commit: CommitID, as key: String) throws {
+        guard var mark = try acceptedState(), mark.checked?[key] != commit.hex else { return }
+        mark.checked = (mark.checked ?? [:]).filter { $0.key == HistoryTrust.policy.markKey || $0.key == key }
+        mark.checked?[key] = commit.hex
+        try mark.write(in: path)
     }
 }

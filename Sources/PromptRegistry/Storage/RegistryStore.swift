@@ -136,10 +136,7 @@ final class RegistryStore {
     ) throws -> CommitID {
         // One pack for the whole commit: its blobs, trees and the commit itself.
         try translatingGitErrors { try repository.writingOnePack {
-            let changes = try files.sorted { $0.key < $1.key }.map { path, bytes in
-                TreeChange(path: path, blob: try bytes.map { try repository.writeBlob(Data($0)) })
-            }
-            let tree = try repository.updateTree(base?.object, changes: changes)
+            let tree = try updatedTree(base, files)
             let author = Self.signature(for: actor, at: time)
             guard let signingKey else {
                 return CommitID(try repository.createCommit(tree: tree, parents: parents.map(\.object), author: author, message: message))
@@ -148,6 +145,25 @@ final class RegistryStore {
             let signature = try SSHSignature.sign(content, with: signingKey, namespace: SSHSignature.gitNamespace)
             return CommitID(try repository.createSignedCommit(content: content, signature: signature.armored))
         } }
+    }
+
+    /// The value of git config `key` in this registry (or the user's git config), if set.
+    func configValue(_ key: String) -> String? {
+        (try? repository.configValue(key)) ?? nil
+    }
+
+    /// The id of the tree `base` (nil: empty) becomes with `files` set (nil removes a file or a
+    /// directory), computed in memory: nothing is stored.
+    func treeID(applying files: [String: [UInt8]?], to base: TreeID?) throws -> TreeID {
+        try translatingGitErrors { TreeID(object: try repository.withoutStoring { try updatedTree(base, files) }) }
+    }
+
+    /// Writes `files`' blobs and the tree `base` becomes with them.
+    private func updatedTree(_ base: TreeID?, _ files: [String: [UInt8]?]) throws -> ObjectID {
+        let changes = try files.sorted { $0.key < $1.key }.map { path, bytes in
+            TreeChange(path: path, blob: try bytes.map { try repository.writeBlob(Data($0)) })
+        }
+        return try repository.updateTree(base?.object, changes: changes)
     }
 
     /// Points `reference` at `target` if and only if it holds what `guarded` says, atomically under

@@ -73,6 +73,17 @@ struct StateSnapshot {
         return event
     }
 
+    /// This state, or, when a newer promptreg wrote it (an action this version does not know), the
+    /// newest state before it that this version understands.
+    func understood() throws -> StateSnapshot {
+        var current = self
+        for _ in 0..<StateHistory.walkLimit {
+            guard try !current.event().action.isKnown, let parent = try current.parent() else { return current }
+            current = parent
+        }
+        return current
+    }
+
     /// This commit's sequence number, after checking the link to its parent: the parent's is one
     /// less (or there is no parent and it is 0). A rewritten or truncated head is an integrity error.
     func checkedSeq() throws -> Int64 {

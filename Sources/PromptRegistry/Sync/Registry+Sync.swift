@@ -9,7 +9,7 @@ extension Registry {
     /// it (a new host's pinned minimum).
     @discardableResult
     public static func clone(
-        from url: String, to path: String, trusting minimum: (seq: Int64, commit: String)? = nil
+        from url: String, to path: String, trusting minimum: (seq: Int64, commit: String)? = nil, anchor: AllowedSigners? = nil
     ) throws -> (registry: Registry, sync: SyncResult) {
         guard !FileManager.default.fileExists(atPath: path) || ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).isEmpty
         else {
@@ -27,7 +27,7 @@ extension Registry {
             let sync = try registry.withStore { store in
                 try store.addRemote("origin", url: url)
                 try store.setUpstream("origin")
-                return try RemoteSync(store: store, remote: "origin").pull(trusting: trusted)
+                return try registry.remoteSync(store, "origin", trusting: anchor).pull(trusting: trusted)
             }
             return (registry, sync)
         } catch {
@@ -67,13 +67,26 @@ extension Registry {
     }
 
     /// Fetches from `remote` (the upstream when nil) and brings the local registry up to date.
-    public func pull(from remote: String? = nil) throws -> SyncResult {
-        try withStore { store in try RemoteSync(store: store, remote: try Self.remoteName(remote, store)).pull() }
+    /// Every new state commit is replayed first (see `StateHistory`), and with `anchor` (the
+    /// allowed_signers file this host trusts) must be signed by a key it allows: a state that
+    /// fails is refused (`integrity`, naming the first bad commit and why) and the local state
+    /// and the accepted-state mark stay where they were.
+    public func pull(from remote: String? = nil, trusting anchor: AllowedSigners? = nil) throws -> SyncResult {
+        try withStore { store in try remoteSync(store, try Self.remoteName(remote, store), trusting: anchor).pull() }
     }
 
     /// Sends local versions and state that `remote` (the upstream when nil) lacks.
     public func push(to remote: String? = nil) throws -> SyncResult {
-        try withStore { store in try RemoteSync(store: store, remote: try Self.remoteName(remote, store)).push() }
+        try withStore { store in try remoteSync(store, try Self.remoteName(remote, store), trusting: nil).push() }
+    }
+
+    /// A sync with `remote` that checks every remote state before the local state moves to it:
+    /// its history replayed, and with `anchor`, signed as the anchor demands. Call under `withStore`.
+    func remoteSync(_ store: RegistryStore, _ remote: String, trusting anchor: AllowedSigners?) -> RemoteSync {
+        RemoteSync(store: store, remote: remote) { state in
+            try self.checkHistory(to: state, trust: .policy, store)
+            if let anchor { try self.checkHistory(to: state, trust: .anchor(anchor), store) }
+        }
     }
 
     /// The upstream writes go through, unless writes are offline or there is none. Call under `withStore`.
@@ -87,24 +100,20 @@ extension Registry {
     func updateStateThrough(
         _ remote: String, store: RegistryStore, actor: String, _ intent: (StateSnapshot, StateStamp) throws -> StateUpdate
     ) throws -> StateEvent {
-        let sync = RemoteSync(store: store, remote: remote)
+        let sync = remoteSync(store, remote, trusting: nil)
         for attempt in 0..<Self.maxRemoteAttempts {
             if attempt > 0 { Self.backoff(attempt + 6) }
             _ = try sync.pull()
             let snapshot = try StateSnapshot.current(store)
-            let stamp = StateStamp(seq: try snapshot.event().seq + 1, time: Timestamp.string(Date()), actor: actor)
-            let update = try intent(snapshot, stamp)
-            let signer = try snapshot.authorize(update.action, update.changes)
-            let event = StateEvent(
-                seq: stamp.seq, time: stamp.time, actor: actor, action: update.action, message: update.message, changes: update.changes,
-                gateOverride: update.gateOverride, signedBy: signer)
-            let commit = try store.writeStateCommit(event, files: update.files, on: snapshot)
+            let (event, files) = try prepareCommit(on: snapshot, seq: try snapshot.event().seq + 1, actor: actor, intent, store)
+            let commit = try store.writeStateCommit(event, files: files, on: snapshot)
             _ = try sync.sendVersionRefs()
             let remoteState = try store.target(of: RegistryStore.trackingRef(Layout.stateRef, remote: remote))
             guard try sync.pushState(commit, over: remoteState) == .moved else { continue }
             // The upstream holds the change: the local state follows (a local writer that moved it
             // meanwhile is overtaken by the next pull).
             _ = try store.moveState(to: commit, from: snapshot.commit, seq: event.seq, log: "promptreg \(event.action.rawValue) seq \(event.seq) via \(remote)")
+            rememberChecked(commit, store)
             return event
         }
         throw PromptRegError(

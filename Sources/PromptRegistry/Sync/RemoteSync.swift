@@ -8,6 +8,8 @@
 struct RemoteSync {
     let store: RegistryStore
     let remote: String
+    /// Checks a remote state before the local state moves to it or onto it; throws to refuse it.
+    let checkState: (CommitID) throws -> Void
 
     private var trackingState: String { RegistryStore.trackingRef(Layout.stateRef, remote: remote) }
 
@@ -18,8 +20,8 @@ struct RemoteSync {
         // every later sync of this registry.
         GitLockFiles.removeAbandoned(in: store.path)
         let fetched = try fetch()
-        let versions = try adoptVersionRefs()
         guard let remoteState = fetched.state else {
+            let versions = try adoptVersionRefs()
             if allowingEmpty { return try result(versions: versions, reapplied: 0, "the remote holds no registry yet") }
             throw PromptRegError(
                 .notFound, "\(remote) holds no promptreg registry (no \(Layout.stateRef))",
@@ -27,7 +29,11 @@ struct RemoteSync {
         }
         if let minimum { try checkTrusted(remoteState, minimum) }
         let mark = try store.acceptedState()
-        guard let local = try store.target(of: Layout.stateRef) else {
+        let local = try store.target(of: Layout.stateRef)
+        // Nothing local moves, and no version ref is created, before the remote state passed.
+        if let local, try local == remoteState || store.isDescendant(local, of: remoteState) {} else { try checkState(remoteState) }
+        let versions = try adoptVersionRefs()
+        guard let local else {
             let seq = try StateSnapshot.at(remoteState, store).checkedSeq()
             _ = try store.moveState(to: remoteState, from: nil, seq: seq, log: "promptreg clone from \(remote)")
             return try result(versions: versions, reapplied: 0, "cloned")

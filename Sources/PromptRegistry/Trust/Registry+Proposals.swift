@@ -24,13 +24,12 @@ extension Registry {
         var proposed: Proposal?
         let event = try updateState(actor: actor) { snapshot, stamp in
             let (policy, signer) = try Self.signedUnderPolicy(snapshot, to: "propose a change to \(channel)")
-            let rule = policy.rule(for: channel)
-            guard rule.protected else {
-                throw PromptRegError(
-                    .invalidInput, "\(channel) is not protected by the trust policy: promote it directly", fix: "use 'promptreg promote'",
-                    subject: .init(channel: channel))
-            }
             let update = try intendedUpdate(intent, to: channel, message: message, snapshot, stamp)
+            guard policy.isProtected(update.changes) else {
+                throw PromptRegError(
+                    .invalidInput, "\(channel) is not protected by the trust policy: promote it directly", fix: "promote it directly",
+                    remedy: .promote(bundle: nil, channel: channel), subject: .init(channel: channel))
+            }
             let key = snapshot.store.signingKey?.publicKey.fingerprint ?? ""
             let identity = "\(channel)\n\(key)\n\(stamp.seq)\n\(stamp.time)\n\(String(decoding: CanonicalJSON.bytes(of: update.changes), as: UTF8.self))"
             let proposal = Proposal(
@@ -38,12 +37,10 @@ extension Registry {
                 proposer: signer, proposerKey: key, message: message, created: stamp.time,
                 expires: Timestamp.string(Date().addingTimeInterval(lifetime)), approvals: [])
             proposed = proposal
-            if rule.approvals == 0 {
-                return StateUpdate(action: .approve, message: "proposal \(proposal.id) (no approvals needed): \(message)", changes: update.changes, files: update.files)
+            if policy.requiredApprovals(for: update.changes) == 0 {
+                return StateUpdate(action: .approve, message: "proposal \(proposal.id) (no approvals needed): \(message)", changes: update.changes)
             }
-            return StateUpdate(
-                action: .propose, message: "proposal \(proposal.id): \(message)", changes: [],
-                files: [Layout.proposalFile(proposal.id): CanonicalJSON.bytes(of: proposal)])
+            return StateUpdate(action: .propose, message: "proposal \(proposal.id): \(message)", document: JSONValue(encoding: proposal))
         }
         return (event, proposed!)
     }
@@ -58,7 +55,7 @@ extension Registry {
         var outcome: (Proposal, Bool, Int)?
         let event = try updateState(actor: actor) { snapshot, stamp in
             guard var proposal = try snapshot.document(Proposal.self, at: Layout.proposalFile(id)) else {
-                throw PromptRegError(.notFound, "no pending proposal \(id)", fix: "list them with 'promptreg proposals'")
+                throw PromptRegError(.notFound, "no pending proposal \(id)", fix: "list the pending proposals")
             }
             let (policy, signer) = try Self.signedUnderPolicy(snapshot, to: "approve")
             guard !proposal.isExpired() else {
@@ -77,21 +74,18 @@ extension Registry {
             }
             try Self.requireUnmoved(proposal, snapshot)
             proposal.approvals.append(Proposal.Approval(principal: signer, key: key, time: stamp.time, message: message))
-            let remaining = max(0, policy.rule(for: proposal.channel).approvals - proposal.approvals.count)
+            let remaining = max(0, policy.requiredApprovals(for: proposal.changes) - proposal.approvals.count)
             outcome = (proposal, remaining == 0, remaining)
             guard remaining == 0 else {
                 return StateUpdate(
-                    action: .approve, message: "approve \(id) (\(remaining) more needed): \(message)", changes: [],
-                    files: [Layout.proposalFile(id): CanonicalJSON.bytes(of: proposal)])
+                    action: .approve, message: "approve \(id) (\(remaining) more needed): \(message)", document: JSONValue(encoding: proposal),
+                    proposal: id)
             }
-            var update = try intendedUpdate(proposal.intent, to: proposal.channel, message: message, snapshot, stamp)
+            let update = try intendedUpdate(proposal.intent, to: proposal.channel, message: message, snapshot, stamp)
             guard update.changes == proposal.changes else {
                 throw Self.void(proposal, because: "applying it now would make other moves than were proposed")
             }
-            update.action = .approve
-            update.message = "approve \(id), applied: \(message)"
-            update.files[Layout.proposalFile(id)] = .some(nil)
-            return update
+            return StateUpdate(action: .approve, message: "approve \(id), applied: \(message)", changes: update.changes, proposal: id)
         }
         let (proposal, landed, remaining) = outcome!
         return ApprovalResult(event: event, proposal: proposal, landed: landed, remaining: remaining)

@@ -10,7 +10,14 @@ extension Registry {
 
     /// The signing key file named by this registry's git config (`promptreg.signingKey`), if any.
     public func configuredSigningKeyPath() -> String? {
-        withStore { store in (try? store.repository.configValue("promptreg.signingkey")) ?? nil }
+        withStore { $0.configValue("promptreg.signingkey") }
+    }
+
+    /// The trust anchor (an allowed_signers file) this registry's git config names
+    /// (`promptreg.trust`), if any; a relative path is taken from the registry's directory.
+    public func configuredTrustPath() -> String? {
+        guard let value = withStore({ $0.configValue("promptreg.trust") }), !value.isEmpty else { return nil }
+        return value.hasPrefix("/") ? value : "\(path)/\(value)"
     }
 
     /// The trust policy in force now, if one was set.
@@ -32,9 +39,7 @@ extension Registry {
             if let current = try snapshot.trustPolicy(), current == policy {
                 throw PromptRegError(.conflict, "the trust policy is already exactly this; nothing was written")
             }
-            return StateUpdate(
-                action: .trustPolicy, message: message, changes: [],
-                files: [Layout.trustPolicyFile: CanonicalJSON.bytes(of: policy)])
+            return StateUpdate(action: .trustPolicy, message: message, document: JSONValue(encoding: policy))
         }
     }
 }

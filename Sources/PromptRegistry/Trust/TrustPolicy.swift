@@ -40,17 +40,22 @@ public struct TrustPolicy: Codable, Sendable, Equatable {
         public var approvals: Int
         /// Principals who may roll back (or kill and revive) this channel alone.
         public var rollbackSigners: [String]
+        /// For `prod`: the largest canary share (percent) that may be set or moved without
+        /// this rule's approvals (default 0: every canary share of prod's subjects is a prod move).
+        public var canaryMaxTraffic: Double
 
         /// A rule.
-        public init(protected: Bool = false, approvals: Int = 0, rollbackSigners: [String] = []) {
+        public init(protected: Bool = false, approvals: Int = 0, rollbackSigners: [String] = [], canaryMaxTraffic: Double = 0) {
             self.protected = protected
             self.approvals = approvals
             self.rollbackSigners = rollbackSigners
+            self.canaryMaxTraffic = canaryMaxTraffic
         }
 
         enum CodingKeys: String, CodingKey {
             case protected, approvals
             case rollbackSigners = "rollback_signers"
+            case canaryMaxTraffic = "canary_max_traffic"
         }
 
         public init(from decoder: Decoder) throws {
@@ -58,6 +63,15 @@ public struct TrustPolicy: Codable, Sendable, Equatable {
             protected = try container.decodeIfPresent(Bool.self, forKey: .protected) ?? false
             approvals = try container.decodeIfPresent(Int.self, forKey: .approvals) ?? 0
             rollbackSigners = try container.decodeIfPresent([String].self, forKey: .rollbackSigners) ?? []
+            canaryMaxTraffic = try container.decodeIfPresent(Double.self, forKey: .canaryMaxTraffic) ?? 0
+        }
+
+        public func encode(to encoder: Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(protected, forKey: .protected)
+            try container.encode(approvals, forKey: .approvals)
+            try container.encode(rollbackSigners, forKey: .rollbackSigners)
+            if canaryMaxTraffic != 0 { try container.encode(canaryMaxTraffic, forKey: .canaryMaxTraffic) }
         }
     }
 
@@ -69,6 +83,8 @@ public struct TrustPolicy: Codable, Sendable, Equatable {
     public var admins: [String]
     /// Rules by channel name; a channel not named is not protected.
     public var channels: [String: ChannelRule]
+    /// Principals who may record eval results (e.g. a CI key); empty: any signer.
+    public var evaluators: [String]
 
     /// The format tag this version writes.
     public static let currentFormat = "promptreg.trust-policy/v1"
@@ -76,13 +92,23 @@ public struct TrustPolicy: Codable, Sendable, Equatable {
     public static let maxApprovals = 16
 
     /// A policy.
-    public init(signers: [Signer], admins: [String], channels: [String: ChannelRule] = [:]) {
+    public init(signers: [Signer], admins: [String], channels: [String: ChannelRule] = [:], evaluators: [String] = []) {
         self.signers = signers
         self.admins = admins
         self.channels = channels
+        self.evaluators = evaluators
     }
 
-    enum CodingKeys: String, CodingKey { case format, signers, admins, channels }
+    enum CodingKeys: String, CodingKey { case format, signers, admins, channels, evaluators }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(format, forKey: .format)
+        try container.encode(signers, forKey: .signers)
+        try container.encode(admins, forKey: .admins)
+        try container.encode(channels, forKey: .channels)
+        if !evaluators.isEmpty { try container.encode(evaluators, forKey: .evaluators) }
+    }
 
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -90,6 +116,7 @@ public struct TrustPolicy: Codable, Sendable, Equatable {
         signers = try container.decodeIfPresent([Signer].self, forKey: .signers) ?? []
         admins = try container.decodeIfPresent([String].self, forKey: .admins) ?? []
         channels = try container.decodeIfPresent([String: ChannelRule].self, forKey: .channels) ?? [:]
+        evaluators = try container.decodeIfPresent([String].self, forKey: .evaluators) ?? []
     }
 
     /// The rule for `channel` (an unprotected one when the policy names none).
@@ -175,6 +202,12 @@ public struct TrustPolicy: Codable, Sendable, Equatable {
             for signer in rule.rollbackSigners where !principals.contains(signer) {
                 throw invalid("channels.\(channel).rollback_signers", "\(signer) is not a signer", fix: "add a signer for \(signer), or remove it")
             }
+            guard rule.canaryMaxTraffic.isFinite, (0...100).contains(rule.canaryMaxTraffic) else {
+                throw invalid("channels.\(channel).canary_max_traffic", "\(rule.canaryMaxTraffic) is outside 0...100", fix: "give a percentage such as 5")
+            }
+        }
+        for evaluator in evaluators where !principals.contains(evaluator) {
+            throw invalid("evaluators", "\(evaluator) is not a signer", fix: "add a signer for \(evaluator), or remove it")
         }
     }
 }

@@ -1,0 +1,182 @@
+import Crypto
+import Foundation
+
+/// Whose rules a state history is checked by.
+enum HistoryTrust: Equatable {
+    /// As `verify`, writers and pulls check it: each commit signed as its parent's trust policy
+    /// demands (nothing before the first policy), and allowed by it.
+    case policy
+    /// As a host with a trust anchor (the allowed_signers file it ships with): every commit
+    /// signed by a key the anchor allows at its time, and allowed by its parent's trust policy.
+    case anchor(AllowedSigners)
+
+    /// The key under which the newest commit verified this way is remembered in the
+    /// accepted-state mark: one per anchor file content.
+    var markKey: String {
+        switch self {
+        case .policy: "policy"
+        case .anchor(let signers):
+            "anchor:"
+                + Digest(
+                    of: Array(
+                        signers.entries.map { entry in
+                            [entry.principals.joined(separator: ","), entry.key.fingerprint, "\(entry.validAfter?.timeIntervalSince1970 ?? -1)",
+                             "\(entry.validBefore?.timeIntervalSince1970 ?? -1)", entry.namespaces?.joined(separator: ",") ?? "*"].joined(separator: " ")
+                        }.joined(separator: "\n").utf8)
+                ).hex.prefix(16)
+        }
+    }
+}
+
+/// What is wrong with one state commit.
+struct StateProblem: Error {
+    /// The state commit.
+    let commit: CommitID
+    /// Its sequence number, when its event could be read.
+    let seq: Int64?
+    /// What is wrong, as a sentence.
+    let message: String
+    /// True when the commit records an action a newer promptreg wrote: not damage, but nothing
+    /// after it can be checked by this version.
+    let newer: Bool
+
+    /// The problem as a sentence naming the commit.
+    var sentence: String { "state commit \(commit.short)\(seq.map { " (seq \($0))" } ?? ""): \(message)" }
+}
+
+/// Replays a state history: each commit must be linked to its parent by sequence number, not
+/// earlier than its parent, no more than `allowedSkew` ahead of this clock, exactly the tree
+/// `StateTransition` derives from its parent and its event (events before 0.4: only the paths
+/// it lists), and signed and allowed as `trust` and its parent's trust policy demand. The one
+/// check `verify`, writers, pulls, trusting resolves, followers and the server run.
+struct StateHistory {
+    let store: RegistryStore
+    let trust: HistoryTrust
+    /// Parsed trust policies, by file.
+    private var signatures = SignatureCheck()
+
+    /// How far ahead of the verifier's clock a commit's time may be.
+    static let allowedSkew: TimeInterval = 300
+    /// The longest history walked back to find where checking starts.
+    static let walkLimit = 1_000_000
+
+    init(store: RegistryStore, trust: HistoryTrust) {
+        self.store = store
+        self.trust = trust
+    }
+
+    /// The state commits after `trusted` (nil: from the first) up to and including `head`, oldest
+    /// first. When `head` does not descend from `trusted`, every commit from the first.
+    func commits(after trusted: CommitID?, to head: CommitID) throws -> [StateSnapshot] {
+        var found: [StateSnapshot] = []
+        var current: StateSnapshot? = try StateSnapshot.at(head, store)
+        while let state = current, state.commit != trusted {
+            found.append(state)
+            guard found.count <= Self.walkLimit else {
+                throw PromptRegError(.integrity, "the state history is longer than \(Self.walkLimit) commits", fix: "restore the state from a clone", remedy: .verify)
+            }
+            current = try state.parent()
+        }
+        return found.reversed()
+    }
+
+    /// How many commits after `trusted` up to `head` were checked, and every problem found, oldest
+    /// first; with `stopAtFirst`, at most one. Nothing after a commit from a newer promptreg is checked.
+    mutating func problems(
+        after trusted: CommitID?, to head: CommitID, stopAtFirst: Bool, now: Date = Date()
+    ) throws -> (checked: Int, problems: [StateProblem]) {
+        let commits = try commits(after: trusted, to: head)
+        var found: [StateProblem] = []
+        var parent = try commits.first?.parent()
+        var sawCurrentFormat = try parent.map { try $0.event().format != StateEvent.legacyFormat } ?? false
+        for (index, state) in commits.enumerated() {
+            let problems = check(state, parent: parent, sawCurrentFormat: &sawCurrentFormat, now: now)
+            found += problems
+            if problems.contains(where: \.newer) || (stopAtFirst && !found.isEmpty) {
+                return (index + 1, Array(found.prefix(stopAtFirst ? 1 : found.count)))
+            }
+            parent = state
+        }
+        return (commits.count, found)
+    }
+
+    /// The problems of `state`, whose first parent is `parent`.
+    private mutating func check(_ state: StateSnapshot, parent: StateSnapshot?, sawCurrentFormat: inout Bool, now: Date) -> [StateProblem] {
+        var seq: Int64?
+        var messages: [String] = []
+        do {
+            let event = try state.event()
+            seq = event.seq
+            guard event.action.isKnown else {
+                return [StateProblem(commit: state.commit, seq: seq, message: StateTransition.newer(event).message, newer: true)]
+            }
+            let parentSeq = try parent?.event().seq
+            if state.parents.count > 1 { messages.append("it has \(state.parents.count) parents; state history is linear") }
+            if parentSeq.map({ event.seq != $0 + 1 }) ?? (event.seq != 0) {
+                messages.append("sequence \(event.seq) follows \(parentSeq.map(String.init) ?? "no parent"): the history was rewritten or truncated")
+            }
+            if let parent, state.time < parent.time {
+                messages.append("its time \(Timestamp.string(state.time)) is earlier than its parent's (\(Timestamp.string(parent.time))): commit times never go back")
+            }
+            if state.time > now.addingTimeInterval(Self.allowedSkew) {
+                messages.append("its time \(Timestamp.string(state.time)) is more than \(Int(Self.allowedSkew)) s ahead of this clock")
+            }
+            if event.isLegacy {
+                if sawCurrentFormat { messages.append("its event has the format of promptreg before 0.4, after events of the current format") }
+                if let mismatch = try EventReplayCheck(store: store).problem(state, event) { messages.append(mismatch) }
+            } else {
+                sawCurrentFormat = true
+                if let mismatch = try treeProblem(state, event, parent: parent) { messages.append(mismatch) }
+            }
+            let signers: SignatureCheck.Signers =
+                switch trust {
+                case .policy: .policy(try signatures.authority(after: parent))
+                case .anchor(let anchor): .reader(anchor, policy: try signatures.authority(after: parent)?.policy)
+                }
+            messages += try signatures.problems(state, event, parent: parent, signers: signers)
+        } catch let error as PromptRegError {
+            messages.append(error.message)
+        } catch {
+            messages.append("\(error)")
+        }
+        return messages.map { StateProblem(commit: state.commit, seq: seq, message: $0, newer: false) }
+    }
+
+    /// How `state`'s tree differs from the one its event gives on `parent`; nil when identical.
+    private func treeProblem(_ state: StateSnapshot, _ event: StateEvent, parent: StateSnapshot?) throws -> String? {
+        var files = try StateTransition.files(for: event, on: parent)
+        guard let eventFile = try store.file(Layout.eventFile, in: state.tree) else { return "it has no \(Layout.eventFile)" }
+        files[Layout.eventFile] = Array(eventFile)
+        let expected = try store.treeID(applying: files, to: parent?.tree)
+        guard expected != state.tree else { return nil }
+        let paths = try store.changedFiles(from: expected, to: state.tree)
+        let shown = paths.prefix(3).joined(separator: ", ")
+        return "its tree is not what its event (\(event.action), \(event.changes.count) change(s)) gives on its parent state: it differs at \(paths.isEmpty ? "an entry that is not a file" : shown)\(paths.count > 3 ? " and \(paths.count - 3) more" : "")"
+    }
+}
+
+extension Registry {
+    /// Checks the state history up to `head` by `trust`, from the newest commit this handle or
+    /// the accepted-state mark remembers as checked that way (from the first commit otherwise),
+    /// and remembers `head` as checked. Throws the first problem: `integrity` naming the commit
+    /// and why, or `newerFormat`. Call under `withStore`.
+    func checkHistory(to head: CommitID, trust: HistoryTrust, _ store: RegistryStore) throws {
+        let key = trust.markKey
+        if checkedHeads[key] == head { return }
+        let mark = try store.acceptedState()
+        let from = checkedHeads[key] ?? mark?.checked?[key].flatMap(CommitID.init(hex:))
+        if from == head { return checkedHeads[key] = head }
+        var history = StateHistory(store: store, trust: trust)
+        if let problem = try history.problems(after: from, to: head, stopAtFirst: true).problems.first {
+            throw PromptRegError(
+                problem.newer ? .newerFormat : .integrity, "untrusted state: \(problem.sentence)",
+                fix: problem.newer
+                    ? "upgrade promptreg to read this registry's newest state"
+                    : "do not use this state: check the history with verify, and restore the state ref from a trusted clone",
+                remedy: problem.newer ? .upgrade : .verify)
+        }
+        if checkedHeads.count >= 16 { checkedHeads.removeAll() }
+        checkedHeads[key] = head
+        try? store.rememberChecked(head, as: key)
+    }
+}
