@@ -20,9 +20,6 @@ public final class Registry: @unchecked Sendable {
     /// The newest state head read, so polling an unmoved state costs one ref read; only touched
     /// under the mutex.
     var lastStateHead: StateHead?
-    /// The newest state commit whose history this handle checked, by `HistoryTrust.markKey`;
-    /// only touched under the mutex.
-    var checkedHeads: [String: CommitID] = [:]
 
     init(store: RegistryStore) {
         self.path = store.path
@@ -75,15 +72,22 @@ public final class Registry: @unchecked Sendable {
         RegistryStore.setDurableWrites(enabled)
     }
 
-    /// Opens the registry at `path`.
-    public static func open(at path: String) throws -> Registry {
+    /// Opens the registry at `path`. With `anchor` (the allowed_signers file this host ships
+    /// with), every state this handle reads, resolves, follows or pulls must pass the replay and
+    /// signature checks under it (see `resolve(_:trusting:)`); a state that fails is refused.
+    public static func open(at path: String, trusting anchor: AllowedSigners? = nil) throws -> Registry {
         guard RegistryStore.isRepository(at: path) else {
             throw PromptRegError(
                 .notFound, "no registry at \(path)", fix: "create one there, or point at an existing one",
                 remedy: .createRegistry(path: path))
         }
-        return Registry(store: try RegistryStore.open(at: path))
+        let store = try RegistryStore.open(at: path)
+        store.trustAnchor = anchor
+        return Registry(store: store)
     }
+
+    /// The allowed_signers this handle was opened trusting, if any.
+    public var trustAnchor: AllowedSigners? { withStore { $0.trustAnchor } }
 
     /// The git identity configured for this registry (or globally), as `Name <email>`, if any.
     public func configuredIdentity() -> String? {

@@ -39,8 +39,8 @@ struct ShardedLayoutTests {
 
     /// Rewrites the registry's whole state history into the flat layout promptreg wrote before 0.3
     /// (records and index entries straight in the bundle's directory, no `highest`), and removes
-    /// the accepted-state mark and the state ref's reflog, which name the commits replaced: the
-    /// result is what the old promptreg would have written.
+    /// the accepted-state mark and the state ref's reflog, which name the commits replaced, and
+    /// gives every event the format before 0.4: the result is what the old promptreg would have written.
     private func flatten(_ path: String) throws {
         let repository = try GitRepository.open(at: path)
         var chain: [ObjectID] = []
@@ -61,6 +61,15 @@ struct ShardedLayoutTests {
                     changes.append(TreeChange(path: (parts[0..<4] + [parts[5]]).joined(separator: "/"), blob: blob))
                 } else if parts[0] == "highest" {
                     changes.append(TreeChange(path: file, blob: nil))
+                } else if file == "event.json", let data = try repository.readFile(file, inTree: commit.tree),
+                    var event = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+                {
+                    // The old promptreg's events: format v1, without the documents and version commits.
+                    event["format"] = "promptreg.event/v1"
+                    for key in ["channel", "document", "undo_seq", "proposal"] { event.removeValue(forKey: key) }
+                    event["changes"] = (event["changes"] as? [[String: Any]])?.map { $0.filter { $0.key != "commit" } }
+                    let bytes = try JSONSerialization.data(withJSONObject: event, options: [.sortedKeys, .withoutEscapingSlashes])
+                    changes.append(TreeChange(path: file, blob: try repository.writeBlob(bytes)))
                 }
             }
             let tree = try repository.updateTree(commit.tree, changes: changes)

@@ -5,6 +5,7 @@ extension Registry {
         try withStore { store in
             let commit = try StateSnapshot.currentCommit(store)
             if let last = lastStateHead, last.commit == commit.hex { return last }
+            try store.checkAnchored(commit)
             let head = StateHead(seq: try StateSnapshot.at(commit, store).checkedSeq(), commit: commit.hex)
             lastStateHead = head
             return head

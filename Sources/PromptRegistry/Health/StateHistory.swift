@@ -89,8 +89,11 @@ struct StateHistory {
         var found: [StateProblem] = []
         var parent = try commits.first?.parent()
         var sawCurrentFormat = try parent.map { try $0.event().format != StateEvent.legacyFormat } ?? false
+        // Under an anchor, the first trust policy's commit (which the anchor must sign) endorses
+        // the history before it; a history that never had a policy is signed throughout.
+        let endorsed = try StateSnapshot.at(head, store).trustPolicy() != nil
         for (index, state) in commits.enumerated() {
-            let problems = check(state, parent: parent, sawCurrentFormat: &sawCurrentFormat, now: now)
+            let problems = check(state, parent: parent, endorsed: endorsed, sawCurrentFormat: &sawCurrentFormat, now: now)
             found += problems
             if problems.contains(where: \.newer) || (stopAtFirst && !found.isEmpty) {
                 return (index + 1, Array(found.prefix(stopAtFirst ? 1 : found.count)))
@@ -101,7 +104,9 @@ struct StateHistory {
     }
 
     /// The problems of `state`, whose first parent is `parent`.
-    private mutating func check(_ state: StateSnapshot, parent: StateSnapshot?, sawCurrentFormat: inout Bool, now: Date) -> [StateProblem] {
+    private mutating func check(
+        _ state: StateSnapshot, parent: StateSnapshot?, endorsed: Bool, sawCurrentFormat: inout Bool, now: Date
+    ) -> [StateProblem] {
         var seq: Int64?
         var messages: [String] = []
         do {
@@ -128,10 +133,12 @@ struct StateHistory {
                 sawCurrentFormat = true
                 if let mismatch = try treeProblem(state, event, parent: parent) { messages.append(mismatch) }
             }
+            let authority = try signatures.authority(after: parent)
             let signers: SignatureCheck.Signers =
                 switch trust {
-                case .policy: .policy(try signatures.authority(after: parent))
-                case .anchor(let anchor): .reader(anchor, policy: try signatures.authority(after: parent)?.policy)
+                case .anchor(let anchor) where !(endorsed && authority == nil && event.action != .trustPolicy):
+                    .reader(anchor, policy: authority?.policy)
+                case .policy, .anchor: .policy(authority)
                 }
             messages += try signatures.problems(state, event, parent: parent, signers: signers)
         } catch let error as PromptRegError {
@@ -144,39 +151,55 @@ struct StateHistory {
 
     /// How `state`'s tree differs from the one its event gives on `parent`; nil when identical.
     private func treeProblem(_ state: StateSnapshot, _ event: StateEvent, parent: StateSnapshot?) throws -> String? {
-        var files = try StateTransition.files(for: event, on: parent)
+        var files: [String: [UInt8]?]
+        do {
+            files = try StateTransition.files(for: event, on: parent)
+        } catch let error as PromptRegError where error.code == .integrity {
+            guard let parent else { return error.message }
+            let changed = try store.changedFiles(from: parent.tree, to: state.tree).filter { $0 != Layout.eventFile }
+            return "\(error.message) (its tree changes \(changed.isEmpty ? "nothing" : changed.prefix(3).joined(separator: ", ")))"
+        }
         guard let eventFile = try store.file(Layout.eventFile, in: state.tree) else { return "it has no \(Layout.eventFile)" }
         files[Layout.eventFile] = Array(eventFile)
-        let expected = try store.treeID(applying: files, to: parent?.tree)
-        guard expected != state.tree else { return nil }
-        let paths = try store.changedFiles(from: expected, to: state.tree)
+        guard let paths = try store.differences(of: state.tree, from: files, on: parent?.tree) else { return nil }
         let shown = paths.prefix(3).joined(separator: ", ")
         return "its tree is not what its event (\(event.action), \(event.changes.count) change(s)) gives on its parent state: it differs at \(paths.isEmpty ? "an entry that is not a file" : shown)\(paths.count > 3 ? " and \(paths.count - 3) more" : "")"
     }
 }
 
-extension Registry {
+extension RegistryStore {
     /// Checks the state history up to `head` by `trust`, from the newest commit this handle or
     /// the accepted-state mark remembers as checked that way (from the first commit otherwise),
     /// and remembers `head` as checked. Throws the first problem: `integrity` naming the commit
-    /// and why, or `newerFormat`. Call under `withStore`.
-    func checkHistory(to head: CommitID, trust: HistoryTrust, _ store: RegistryStore) throws {
+    /// and why, or `newerFormat`.
+    func checkHistory(to head: CommitID, trust: HistoryTrust) throws {
         let key = trust.markKey
         if checkedHeads[key] == head { return }
-        let mark = try store.acceptedState()
-        let from = checkedHeads[key] ?? mark?.checked?[key].flatMap(CommitID.init(hex:))
-        if from == head { return checkedHeads[key] = head }
-        var history = StateHistory(store: store, trust: trust)
-        if let problem = try history.problems(after: from, to: head, stopAtFirst: true).problems.first {
-            throw PromptRegError(
-                problem.newer ? .newerFormat : .integrity, "untrusted state: \(problem.sentence)",
-                fix: problem.newer
-                    ? "upgrade promptreg to read this registry's newest state"
-                    : "do not use this state: check the history with verify, and restore the state ref from a trusted clone",
-                remedy: problem.newer ? .upgrade : .verify)
+        let from = try checkedHeads[key] ?? acceptedState()?.checked?[key].flatMap(CommitID.init(hex:))
+        if from != head {
+            var history = StateHistory(store: self, trust: trust)
+            if let problem = try history.problems(after: from, to: head, stopAtFirst: true).problems.first {
+                throw PromptRegError(
+                    problem.newer ? .newerFormat : .integrity, "untrusted state: \(problem.sentence)",
+                    fix: problem.newer
+                        ? "upgrade promptreg to read this registry's newest state"
+                        : "do not use this state: check the history, and restore the state ref from a trusted clone",
+                    remedy: problem.newer ? .upgrade : .verify)
+            }
         }
+        rememberChecked(head, trust)
+    }
+
+    /// Remembers that the history up to `head` passed the checks of `trust` (in this handle and
+    /// in the accepted-state mark, best effort).
+    func rememberChecked(_ head: CommitID, _ trust: HistoryTrust) {
         if checkedHeads.count >= 16 { checkedHeads.removeAll() }
-        checkedHeads[key] = head
-        try? store.rememberChecked(head, as: key)
+        checkedHeads[trust.markKey] = head
+        try? rememberChecked(head, as: trust.markKey)
+    }
+
+    /// Checks the history up to `head` against this handle's trust anchor, when it has one.
+    func checkAnchored(_ head: CommitID) throws {
+        if let trustAnchor { try checkHistory(to: head, trust: .anchor(trustAnchor)) }
     }
 }

@@ -12,9 +12,10 @@ extension Registry {
     }
 
     /// Resolves several bundles from one and the same state commit, so a multi-agent release is
-    /// read all old or all new, never a mix.
+    /// read all old or all new, never a mix. A handle opened with a trust anchor refuses state
+    /// the anchor does not trust, as `resolve(_:trusting:)` does.
     public func resolve(_ requests: [ResolveRequest]) throws -> [ResolvedBundle] {
-        try resolve(requests, vetting: nil)
+        try resolve(requests, trusting: nil)
     }
 
     /// Resolves `requests` like `resolve(_:)`; `vet`, when given, sees every answer (cached or

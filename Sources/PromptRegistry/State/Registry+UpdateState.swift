@@ -25,7 +25,7 @@ extension Registry {
                 let (outcome, commit) = try store.commitState(event, files: files, on: snapshot)
                 switch outcome {
                 case .moved:
-                    rememberChecked(commit, store)
+                    store.rememberChecked(commit, .policy)
                     return event
                 case .lostRace: lockedLastTime = false
                 case .locked: lockedLastTime = true
@@ -45,17 +45,12 @@ extension Registry {
     func prepareCommit(
         on snapshot: StateSnapshot, seq: Int64, actor: String, _ intent: (StateSnapshot, StateStamp) throws -> StateUpdate, _ store: RegistryStore
     ) throws -> (StateEvent, [String: [UInt8]?]) {
-        try checkHistory(to: snapshot.commit, trust: .policy, store)
+        try store.checkHistory(to: snapshot.commit, trust: .policy)
+        try store.checkAnchored(snapshot.commit)
         let stamp = StateStamp(seq: seq, time: Timestamp.string(Date()), actor: actor)
         let update = try intent(snapshot, stamp)
         let event = update.event(stamp, signedBy: try snapshot.authorize(update))
         return (event, try StateTransition.files(for: event, on: snapshot))
-    }
-
-    /// Remembers `commit`, written here on a checked parent, as checked. Call under `withStore`.
-    func rememberChecked(_ commit: CommitID, _ store: RegistryStore) {
-        checkedHeads[HistoryTrust.policy.markKey] = commit
-        try? store.rememberChecked(commit, as: HistoryTrust.policy.markKey)
     }
 
     /// Sleeps a little longer after each lost race, with jitter so racing writers spread out.

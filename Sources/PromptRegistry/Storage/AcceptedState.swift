@@ -89,7 +89,10 @@ extension RegistryStore {
     /// rebase is about to replace stays acceptable until the next mark.
     func accept(_ commit: CommitID, seq: Int64, replacing old: CommitID? = nil) throws {
         var mark = AcceptedState(seq: seq, commit: commit, replaces: old)
-        mark.checked = (try? acceptedState())?.checked
+        var checked = (try? acceptedState())?.checked ?? [:]
+        // What this handle checked up to the accepted state is remembered with it.
+        for (key, head) in checkedHeads where head == commit { checked[key] = commit.hex }
+        mark.checked = checked.isEmpty ? nil : checked
         try mark.write(in: path)
     }
 

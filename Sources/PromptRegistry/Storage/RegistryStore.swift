@@ -52,6 +52,11 @@ final class RegistryStore {
     let repository: GitRepository
     /// When set, every commit written is signed with it (git's SSH signature, namespace `git`).
     var signingKey: SigningKey?
+    /// The allowed_signers this handle trusts, set at open: every state it reads or pulls must
+    /// pass `StateHistory` under them. Nil trusts the registry's own policy.
+    var trustAnchor: AllowedSigners?
+    /// The newest state commit whose history this handle checked, by `HistoryTrust.markKey`.
+    var checkedHeads: [String: CommitID] = [:]
 
     private init(_ repository: GitRepository) {
         self.repository = repository
@@ -152,10 +157,17 @@ final class RegistryStore {
         (try? repository.configValue(key)) ?? nil
     }
 
-    /// The id of the tree `base` (nil: empty) becomes with `files` set (nil removes a file or a
-    /// directory), computed in memory: nothing is stored.
-    func treeID(applying files: [String: [UInt8]?], to base: TreeID?) throws -> TreeID {
-        try translatingGitErrors { TreeID(object: try repository.withoutStoring { try updatedTree(base, files) }) }
+    /// The files at which `tree` differs from the tree `base` (nil: empty) becomes with `files`
+    /// set (nil removes a file or a directory); nil when the trees are identical, byte for byte
+    /// (an empty list: they differ in an entry that is not a file). Computed in memory: nothing
+    /// is stored.
+    func differences(of tree: TreeID, from files: [String: [UInt8]?], on base: TreeID?) throws -> [String]? {
+        try translatingGitErrors {
+            try repository.withoutStoring {
+                let expected = try updatedTree(base, files)
+                return expected == tree.object ? nil : try repository.changedFiles(from: expected, to: tree.object)
+            }
+        }
     }
 
     /// Writes `files`' blobs and the tree `base` becomes with them.

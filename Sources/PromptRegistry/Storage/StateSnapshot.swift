@@ -13,9 +13,12 @@ struct StateSnapshot {
     /// Its committer time.
     let time: Date
 
-    /// The state as the state ref says now.
+    /// The state as the state ref says now; refused when the handle has a trust anchor that
+    /// does not trust it.
     static func current(_ store: RegistryStore) throws -> StateSnapshot {
-        try at(try currentCommit(store), store)
+        let commit = try currentCommit(store)
+        try store.checkAnchored(commit)
+        return try at(commit, store)
     }
 
     /// The state commit the state ref points at now.

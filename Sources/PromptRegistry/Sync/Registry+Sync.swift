@@ -81,11 +81,11 @@ extension Registry {
     }
 
     /// A sync with `remote` that checks every remote state before the local state moves to it:
-    /// its history replayed, and with `anchor`, signed as the anchor demands. Call under `withStore`.
+    /// its history replayed, and with `anchor` (else the handle's own), signed as the anchor demands. Call under `withStore`.
     func remoteSync(_ store: RegistryStore, _ remote: String, trusting anchor: AllowedSigners?) -> RemoteSync {
         RemoteSync(store: store, remote: remote) { state in
-            try self.checkHistory(to: state, trust: .policy, store)
-            if let anchor { try self.checkHistory(to: state, trust: .anchor(anchor), store) }
+            try store.checkHistory(to: state, trust: .policy)
+            if let anchor = anchor ?? store.trustAnchor { try store.checkHistory(to: state, trust: .anchor(anchor)) }
         }
     }
 
@@ -113,7 +113,7 @@ extension Registry {
             // The upstream holds the change: the local state follows (a local writer that moved it
             // meanwhile is overtaken by the next pull).
             _ = try store.moveState(to: commit, from: snapshot.commit, seq: event.seq, log: "promptreg \(event.action.rawValue) seq \(event.seq) via \(remote)")
-            rememberChecked(commit, store)
+            store.rememberChecked(commit, .policy)
             return event
         }
         throw PromptRegError(

@@ -21,12 +21,13 @@ extension Registry {
     /// change its parent's trust policy let that signer make (see `StateHistory`). Checked
     /// incrementally: from the newest state this handle, or the accepted-state mark, checked
     /// against the same signers; a repeated resolve of an unmoved state stays one ref read.
-    /// Without `signers`, nothing more is checked.
+    /// Without `signers`, the handle's trust anchor (see `open(at:trusting:)`) is used, and
+    /// without either nothing more is checked.
     public func resolve(_ requests: [ResolveRequest], trusting signers: AllowedSigners?) throws -> [ResolvedBundle] {
-        guard let signers else { return try resolve(requests) }
+        guard let signers = signers ?? trustAnchor else { return try resolve(requests, vetting: nil) }
         return try resolve(requests, vetting: { answer, state, store in
             do {
-                try self.checkHistory(to: state, trust: .anchor(signers), store)
+                try store.checkHistory(to: state, trust: .anchor(signers))
             } catch let error as PromptRegError where error.code == .integrity {
                 throw PromptRegError(
                     .integrity, error.message,
