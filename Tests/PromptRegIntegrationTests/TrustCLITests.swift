@@ -9,18 +9,8 @@ import Testing
 extension SignedWorld {
     /// Forges, with stock git, a state commit moving prod of support-agent to 1.0.1 by `action`.
     func forgeProdMove(_ signature: ForgedCommit.Signature, action: String = "promote") throws {
-        let path = ForgedCommit.pointerPath("prod", "support-agent")
-        var pointer = try #require(try JSONSerialization.jsonObject(with: Data(try ForgedCommit.git(test.path, ["cat-file", "blob", "refs/promptreg/state:\(path)"]).utf8)) as? [String: Any])
         let patch = try test.registry.resolve(.pinned(.version("support-agent", SemanticVersion(1, 0, 1)))).digest.description
-        let from: [String: Any] = ["version": pointer["version"]!, "digest": pointer["digest"]!]
-        pointer["version"] = "1.0.1"
-        pointer["digest"] = patch
-        pointer["seq"] = try test.registry.stateHead().seq + 1
-        try ForgedCommit.onState(test.path, files: [path: try JSONSerialization.data(withJSONObject: pointer)], signature: signature) { event in
-            event["action"] = action
-            event["changes"] = [["bundle": "support-agent", "channel": "prod", "from": from, "to": ["version": "1.0.1", "digest": patch]]]
-            event["signed_by"] = nil
-        }
+        try ForgedCommit.move(test.path, channel: "prod", bundle: "support-agent", to: "1.0.1", digest: patch, action: action, signature: signature)
     }
 }
 
@@ -53,7 +43,7 @@ struct TrustCLITests {
         let render = try world.expect(
             ["render", "support-agent@1.0.1", "--vars", world.test.directory.join("vars.json"), "--format", "openai", "--trust", world.allowedSigners],
             as: nil, status: 68)
-        #expect(render.stderr.contains("unsigned"), "a pinned resolve still checks the head: \(render.stderr)")
+        #expect(render.stderr.contains("unsigned"), "a pinned resolve checks the history too: \(render.stderr)")
         let report = try world.expect(["verify"], as: nil, status: 68)
         let seq = try world.test.registry.stateHead().seq
         #expect(report.stdout.contains("(seq \(seq)): unsigned"), "\(report.stdout)")
@@ -73,9 +63,12 @@ struct TrustCLITests {
         try world.expect(["lock", "support-agent", "--channel", "canary", "--trust", file], as: nil, status: 68)
         // mallory, listed nowhere, cannot write; a commit she forges is refused and reported.
         try world.expect(["promote", "support-agent@1.0.0", "canary", "-m", "x"], as: "mallory", status: 77)
-        try ForgedCommit.onState(world.test.path, signature: .key(try SigningKey.read(from: "\(world.keys)/mallory"))) { $0["changes"] = [] }
+        let digest = try world.test.registry.resolve(.pinned(.version("support-agent", SemanticVersion(1, 0, 0)))).digest.description
+        try ForgedCommit.move(
+            world.test.path, channel: "canary", bundle: "support-agent", to: "1.0.0", digest: digest, traffic: 0,
+            signature: .key(try SigningKey.read(from: "\(world.keys)/mallory")))
         let head = try world.expect(["resolve", "support-agent@1.0.0", "--trust", world.allowedSigners], as: nil, status: 68)
-        #expect(head.stderr.contains("head state commit") && head.stderr.contains("unknown key"), "\(head.stderr)")
+        #expect(head.stderr.contains("untrusted state") && head.stderr.contains("unknown key"), "\(head.stderr)")
         let report = try world.expect(["verify"], as: nil, status: 68)
         #expect(report.stdout.contains("signed by an unknown key"), "\(report.stdout)")
     }

@@ -149,7 +149,7 @@ struct TamperingTests {
             event.message = "nothing to see"
         }
         let report = try test.registry.verify()
-        #expect(report.problems.contains { $0.message.contains("does not list") && $0.message.contains(pointerPath) }, "\(report.problems)")
+        #expect(report.problems.contains { $0.message.contains("does not follow from its parent state") && $0.message.contains(pointerPath) }, "\(report.problems)")
     }
 
     @Test("verify accepts a fast-forward of several state commits made by stock git fetch")

@@ -48,21 +48,13 @@ private struct TrustWorld {
         try signed(bob) { _ = try registry.approve(proposal.id, message: "ok", actor: "bob") }
     }
 
-    /// Forges a state commit moving prod of support-agent to 1.0.1 with `action`, signed as `signature`.
+    /// Forges a state commit moving prod of support-agent to 1.0.1 with `action`, signed as
+    /// `signature`, written exactly as promptreg would write it (so only who signed it is wrong).
     func forgeProdMove(_ signature: ForgedCommit.Signature, action: String = "promote", signedBy: String? = nil) throws {
-        let path = ForgedCommit.pointerPath("prod", "support-agent")
-        var pointer = try #require(try JSONSerialization.jsonObject(with: Data(try ForgedCommit.git(test.path, ["cat-file", "blob", "refs/promptreg/state:\(path)"]).utf8)) as? [String: Any])
         let patch = try registry.resolve(.pinned(.version("support-agent", SemanticVersion(1, 0, 1))))
-        let from: [String: Any] = ["version": pointer["version"]!, "digest": pointer["digest"]!]
-        pointer["version"] = "1.0.1"
-        pointer["digest"] = patch.digest.description
-        pointer["seq"] = try registry.stateHead().seq + 1
-        let bytes = try JSONSerialization.data(withJSONObject: pointer, options: [.sortedKeys])
-        try ForgedCommit.onState(test.path, files: [path: bytes], signature: signature) { event in
-            event["action"] = action
-            event["changes"] = [["bundle": "support-agent", "channel": "prod", "from": from, "to": ["version": "1.0.1", "digest": patch.digest.description]]]
-            event["signed_by"] = signedBy
-        }
+        try ForgedCommit.move(
+            test.path, channel: "prod", bundle: "support-agent", to: "1.0.1", digest: patch.digest.description, action: action == "rollback" ? "rollback" : action,
+            signature: signature) { event in event["signed_by"] = signedBy }
     }
 
     /// The messages of verify's problems.
@@ -98,24 +90,32 @@ struct TrustVerifyTests {
         #expect(try world.registry.resolve(.channel("support-agent"), trusting: signers).version == SemanticVersion(1, 0, 1))
     }
 
-    @Test("A channel last moved before any policy, unsigned, is not trusted; pinned versions check the head only")
+    @Test("The first policy's signed commit endorses the unsigned history before it; a registry that never had a policy must be signed throughout")
     func unsignedBeforePolicy() throws {
         let world = try TrustWorld()
         defer { world.test.remove() }
         #expect(try world.problems() == [], "commits before the first policy may be unsigned")
-        let message = try world.refusal(.channel("support-agent"), trusting: try world.trustFile())
-        #expect(message.contains("last moved prod of support-agent") && message.contains("unsigned"), "\(message)")
-        // The head (the policy commit) is alice's: a pinned resolve passes.
-        #expect(try world.registry.resolve(.pinned(.version("support-agent", SemanticVersion(1, 0, 0))), trusting: try world.trustFile()).version == SemanticVersion(1, 0, 0))
+        #expect(try world.registry.resolve(.channel("support-agent"), trusting: try world.trustFile()).version == SemanticVersion(1, 0, 0))
+        let plain = try TestRegistry()
+        defer { plain.remove() }
+        let message: String
+        do {
+            _ = try Registry.resolve(.channel("support-agent"), registry: plain.path, trusting: try world.trustFile())
+            message = ""
+        } catch let error as PromptRegError {
+            message = error.message
+        }
+        #expect(message.contains("(seq 0): unsigned"), "\(message)")
     }
 
     @Test("Before any policy, a signature that does not match its commit is still a problem")
     func brokenSignatureBeforePolicy() throws {
         let test = try TestRegistry()
         defer { test.remove() }
-        try ForgedCommit.onState(test.path, signature: .none) { $0["changes"] = [] }
+        let digest = try test.registry.resolve(.pinned(.version("support-agent", SemanticVersion(1, 0, 0)))).digest.description
+        try ForgedCommit.move(test.path, channel: "prod", bundle: "support-agent", to: "1.0.0", digest: digest, signature: .none)
         #expect(try test.registry.verify().ok, "unsigned commits are fine without a policy")
-        try ForgedCommit.onState(test.path, signature: .tampered(SigningKey.generate())) { $0["changes"] = [] }
+        try ForgedCommit.move(test.path, channel: "canary", bundle: "support-agent", to: "1.0.0", digest: digest, traffic: 0, signature: .tampered(SigningKey.generate()))
         let problems = try test.registry.verify().problems.map(\.message)
         #expect(problems.count == 1 && problems[0].contains("signature does not match the commit"), "\(problems)")
     }
@@ -129,7 +129,7 @@ struct TrustVerifyTests {
         let problems = try world.problems()
         #expect(problems.count == 1 && problems[0].contains("(seq \(seq)): unsigned"), "\(problems)")
         let message = try world.refusal(.channel("support-agent"), trusting: try world.trustFile())
-        #expect(message.contains("head state commit") && message.contains("unsigned"), "\(message)")
+        #expect(message.contains("(seq \(seq)): unsigned"), "\(message)")
         #expect(try world.registry.resolve(.channel("support-agent")).version == SemanticVersion(1, 0, 1))
     }
 
@@ -141,7 +141,7 @@ struct TrustVerifyTests {
         let problems = try world.problems()
         #expect(problems.count == 1 && problems[0].contains("bob@example.com may not promote protected prod"), "\(problems)")
         let message = try world.refusal(.channel("support-agent"), trusting: try world.trustFile())
-        #expect(message.contains("which last moved prod of support-agent: bob@example.com may not promote protected prod"), "\(message)")
+        #expect(message.contains("bob@example.com may not promote protected prod"), "\(message)")
     }
 
     @Test("An approval that moves protected prod without completing a proposal is reported and refused")
@@ -174,16 +174,15 @@ struct TrustVerifyTests {
     func signedByClaim() throws {
         let world = try TrustWorld()
         defer { world.test.remove() }
-        try ForgedCommit.onState(world.test.path, signature: .key(world.bob)) { event in
-            event["action"] = "promote"
-            event["changes"] = []
+        let digest = try world.registry.resolve(.pinned(.version("support-agent", SemanticVersion(1, 0, 1)))).digest.description
+        try ForgedCommit.move(world.test.path, channel: "canary", bundle: "support-agent", to: "1.0.1", digest: digest, traffic: 0, signature: .key(world.bob)) { event in
             event["signed_by"] = "alice@example.com"
         }
         let problems = try world.problems()
         #expect(problems.count == 1 && problems[0].contains("says it is signed by alice@example.com, but the signature is by bob@example.com"), "\(problems)")
     }
 
-    @Test("A trusted resolve asks the agent's file, not the registry's policy, who may sign")
+    @Test("A trusted resolve asks the agent's file, not the registry's policy, who may sign, for every commit")
     func agentFileDecides() throws {
         let world = try TrustWorld()
         defer { world.test.remove() }
@@ -191,13 +190,16 @@ struct TrustVerifyTests {
         try world.signed(world.alice) { _ = try world.registry.promote(.version("support-triage", SemanticVersion(1, 0, 0)), to: "canary", message: "try", actor: "alice") }
         let withoutBob = try AllowedSigners(
             parsing: world.policy(["alice": world.alice, "carol": world.carol]).allowedSignersText, source: "agent allowed_signers")
-        let message = try world.refusal(.channel("support-agent", channel: "canary"), trusting: withoutBob)
-        #expect(message.contains("signed by an unknown key \(world.bob.publicKey.fingerprint)") && message.contains("not in agent allowed_signers"), "\(message)")
-        // The head is alice's, so pinned versions and alice's move resolve.
-        #expect(try world.registry.resolve(.channel("support-triage", channel: "canary"), trusting: withoutBob).version == SemanticVersion(1, 0, 0))
-        #expect(try world.registry.resolve(.pinned(.version("support-agent", SemanticVersion(1, 0, 1))), trusting: withoutBob).channel == nil)
+        // Every commit must pass: bob's move is in the history, so nothing is trusted past it,
+        // not even alice's later move or a pinned version read at the head.
+        for request in [ResolveRequest.channel("support-agent", channel: "canary"), .channel("support-triage", channel: "canary"), .pinned(.version("support-agent", SemanticVersion(1, 0, 1)))] {
+            let message = try world.refusal(request, trusting: withoutBob)
+            #expect(message.contains("signed by an unknown key \(world.bob.publicKey.fingerprint)") && message.contains("not in agent allowed_signers"), "\(message)")
+        }
+        #expect(try world.registry.resolve(.channel("support-triage", channel: "canary"), trusting: world.trustFile()).version == SemanticVersion(1, 0, 0))
         // A key nobody lists signs nothing a trusted resolve accepts.
-        try ForgedCommit.onState(world.test.path, signature: .key(world.mallory)) { $0["changes"] = [] }
-        #expect(try world.refusal(.pinned(.version("support-agent", SemanticVersion(1, 0, 1))), trusting: world.trustFile()).contains("head state commit"))
+        let digest = try world.registry.resolve(.pinned(.version("support-agent", SemanticVersion(1, 0, 0)))).digest.description
+        try ForgedCommit.move(world.test.path, channel: "canary", bundle: "support-agent", to: "1.0.0", digest: digest, traffic: 0, signature: .key(world.mallory))
+        #expect(try world.refusal(.pinned(.version("support-agent", SemanticVersion(1, 0, 1))), trusting: world.trustFile()).contains("unknown key \(world.mallory.publicKey.fingerprint)"))
     }
 }

@@ -18,25 +18,30 @@ public enum ForgedCommit {
 
     /// Writes a state commit on top of the state head and moves the state ref to it (from the
     /// head, as `git update-ref NEW OLD`). Its tree is the head's with `files` (path to bytes)
-    /// written; its event is the head's with the next sequence number, edited by `edit` (a JSON
-    /// object: action, changes, signed_by...). Returns the commit id.
+    /// written and `removing` removed; its event is the head's (without the head's own document,
+    /// channel, undo entry and proposal) with the next sequence number, actor `mallory` and time
+    /// `time` (the commit's too), edited by `edit` (a JSON object: action, changes, signed_by...).
+    /// Returns the commit id.
     @discardableResult
     public static func onState(
-        _ registry: String, files: [String: Data] = [:], signature: Signature, edit: (inout [String: Any]) -> Void
+        _ registry: String, files: [String: Data] = [:], removing: [String] = [], signature: Signature, time: Date = Date(),
+        edit: (inout [String: Any]) -> Void
     ) throws -> String {
         let scratch = try TemporaryDirectory("forge")
         defer { scratch.remove() }
         let head = try git(registry, ["rev-parse", "refs/promptreg/state"])
-        var event = try require(try JSONSerialization.jsonObject(with: Data(try git(registry, ["cat-file", "blob", "\(head):event.json"]).utf8)) as? [String: Any])
+        var event = try headEvent(registry)
+        for key in ["document", "channel", "undo_seq", "proposal", "gate_override", "signed_by"] { event.removeValue(forKey: key) }
         event["seq"] = (event["seq"] as? Int ?? 0) + 1
-        event["time"] = ISO8601DateFormatter().string(from: Date())
+        event["time"] = timestamp(time)
         event["actor"] = "mallory"
         edit(&event)
         var files = files
-        files["event.json"] = try JSONSerialization.data(withJSONObject: event, options: [.sortedKeys])
+        files["event.json"] = try canonical(event)
         // The head's tree with the files written, through a scratch index.
         let index = ["GIT_INDEX_FILE": scratch.join("index")]
         try git(registry, ["read-tree", "\(head)^{tree}"], environment: index)
+        for path in removing { try git(registry, ["update-index", "--force-remove", path], environment: index) }
         for (path, bytes) in files.sorted(by: { $0.key < $1.key }) {
             let file = scratch.join(UUID().uuidString)
             try bytes.write(to: URL(fileURLWithPath: file))
@@ -45,11 +50,13 @@ public enum ForgedCommit {
         }
         let tree = try git(registry, ["write-tree"], environment: index)
         let commit: String
+        let seconds = Int(time.timeIntervalSince1970)
         switch signature {
         case .none:
-            commit = try git(registry, ["commit-tree", tree, "-p", head, "-m", "forged"])
+            let dates = ["GIT_COMMITTER_DATE": "\(seconds) +0000", "GIT_AUTHOR_DATE": "\(seconds) +0000"]
+            commit = try git(registry, ["commit-tree", tree, "-p", head, "-m", "forged"], environment: dates)
         case .key(let key), .tampered(let key):
-            let stamp = "mallory <mallory@example.com> \(Int(Date().timeIntervalSince1970)) +0000"
+            let stamp = "mallory <mallory@example.com> \(seconds) +0000"
             let headers = "tree \(tree)\nparent \(head)\nauthor \(stamp)\ncommitter \(stamp)\n"
             let signed = try SSHSignature.sign(Data((headers + "\nforged\n").utf8), with: key, namespace: SSHSignature.gitNamespace)
             var armored = Substring(signed.armored)
@@ -63,6 +70,55 @@ public enum ForgedCommit {
         try git(registry, ["update-ref", "refs/promptreg/state", commit, head])
         return commit
     }
+
+    /// A forged move of `channel` of `bundle` to `version` (with `digest` and, on the canary,
+    /// `traffic`), written exactly as promptreg writes one (the pointer stamped with the event, an
+    /// undo entry for a promote, the event listing the change), so that only its signature and
+    /// what it is allowed to do can be wrong. Returns the commit id.
+    @discardableResult
+    public static func move(
+        _ registry: String, channel: String, bundle: String, to version: String, digest: String, traffic: Double? = nil,
+        action: String = "promote", signature: Signature, time: Date = Date(), edit: (inout [String: Any]) -> Void = { _ in }
+    ) throws -> String {
+        let path = pointerPath(channel, bundle)
+        let head = try git(registry, ["rev-parse", "refs/promptreg/state"])
+        let old = try? JSONSerialization.jsonObject(with: Data(try git(registry, ["cat-file", "blob", "\(head):\(path)"]).utf8)) as? [String: Any]
+        let seq = (try headEvent(registry)["seq"] as? Int ?? 0) + 1
+        var pointer: [String: Any] = ["format": "promptreg.pointer/v1", "version": version, "digest": digest, "seq": seq, "time": timestamp(time), "actor": "mallory"]
+        if let traffic { pointer["traffic"] = traffic }
+        var files = [path: try canonical(pointer)]
+        if action == "promote" || action == "approve" {
+            var move: [String: Any] = ["bundle": bundle, "to": pointer]
+            if let old { move["from"] = old }
+            let padded = String(repeating: "0", count: 12 - String(seq).count) + String(seq)
+            files["channels/\(channel)/undo/\(padded)"] = try canonical(["format": "promptreg.undo/v1", "seq": seq, "moves": [move]])
+        }
+        return try onState(registry, files: files, signature: signature, time: time) { event in
+            event["action"] = action
+            var change: [String: Any] = ["bundle": bundle, "channel": channel, "to": target(pointer)]
+            if let old { change["from"] = target(old) }
+            event["changes"] = [change]
+            edit(&event)
+        }
+    }
+
+    /// A pointer's version, digest and traffic, as a change names them.
+    private static func target(_ pointer: [String: Any]) -> [String: Any] {
+        pointer.filter { ["version", "digest", "traffic"].contains($0.key) }
+    }
+
+    /// The state head's event, as JSON.
+    public static func headEvent(_ registry: String) throws -> [String: Any] {
+        try require(try JSONSerialization.jsonObject(with: Data(try git(registry, ["cat-file", "blob", "refs/promptreg/state:event.json"]).utf8)) as? [String: Any])
+    }
+
+    /// `object` in promptreg's canonical JSON (sorted keys, no whitespace, slashes unescaped).
+    public static func canonical(_ object: Any) throws -> Data {
+        try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+    }
+
+    /// `date` as promptreg stores times: `2026-12-04T10:00:00Z`.
+    public static func timestamp(_ date: Date) -> String { ISO8601DateFormatter().string(from: date) }
 
     /// The file of `bundle`'s pointer on `channel` in a state tree (see README "Storage layout").
     public static func pointerPath(_ channel: String, _ bundle: String) -> String {

@@ -18,17 +18,17 @@ extension Registry {
         try resolve(requests, trusting: nil)
     }
 
-    /// Resolves `requests` like `resolve(_:)`; `vet`, when given, sees every answer (cached or
-    /// not) with the state commit it was read at, under `withStore`, and refuses it by throwing.
-    /// A refused state is neither cached nor accepted.
-    func resolve(_ requests: [ResolveRequest], vetting vet: ((ResolvedBundle, CommitID, RegistryStore) throws -> Void)?) throws -> [ResolvedBundle] {
+    /// Resolves `requests` like `resolve(_:)`; `vet`, when given, sees the state commit the
+    /// answers are read at (cached or not) before they are, under `withStore`, and refuses it by
+    /// throwing. A refused state is neither cached nor accepted.
+    func resolve(_ requests: [ResolveRequest], vetting vet: ((CommitID, RegistryStore) throws -> Void)?) throws -> [ResolvedBundle] {
         try withStore { store in
             // The state commit id names the whole state, so an answer given at this commit is
             // still the answer: a repeated resolve costs one ref read until a channel moves.
             let seen = try StateSnapshot.currentCommit(store)
             let cached = requests.compactMap { cachedResolution($0, at: seen) }
             if cached.count == requests.count {
-                try cached.forEach { try vet?($0.answer, $0.answeredAt, store) }
+                try cached.forEach { try vet?($0.answeredAt, store) }
                 return cached.map(\.answer)
             }
             // The accepted-state mark is read before the state it is checked against (a writer
@@ -42,11 +42,8 @@ extension Registry {
             // Never backwards: refuse a state older than the accepted one; remember a newer one
             // once its answers passed (best effort: an agent may read a registry it cannot write).
             let newer = try store.checkAccepted(head, seq: seq, against: mark)
-            let answers = try requests.map { request in
-                let resolved = try resolve(request, in: snapshot, seq: seq)
-                try vet?(resolved, snapshot.commit, store)
-                return resolved
-            }
+            try vet?(snapshot.commit, store)
+            let answers = try requests.map { request in try resolve(request, in: snapshot, seq: seq) }
             if newer { try? store.accept(head, seq: seq) }
             for (request, answer) in zip(requests, answers) { cacheResolution(answer, for: request, at: head, answeredAt: snapshot.commit) }
             return answers

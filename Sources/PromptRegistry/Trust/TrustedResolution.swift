@@ -25,14 +25,14 @@ extension Registry {
     /// without either nothing more is checked.
     public func resolve(_ requests: [ResolveRequest], trusting signers: AllowedSigners?) throws -> [ResolvedBundle] {
         guard let signers = signers ?? trustAnchor else { return try resolve(requests, vetting: nil) }
-        return try resolve(requests, vetting: { answer, state, store in
+        return try resolve(requests, vetting: { state, store in
             do {
                 try store.checkHistory(to: state, trust: .anchor(signers))
             } catch let error as PromptRegError where error.code == .integrity {
                 throw PromptRegError(
                     .integrity, error.message,
                     fix: "do not run it: someone \(signers.source) does not trust wrote or moved it; if the signer should be trusted, add its key to \(signers.source)",
-                    remedy: .verify, subject: .init(bundle: answer.name, channel: answer.channel))
+                    remedy: .verify)
             }
         })
     }
