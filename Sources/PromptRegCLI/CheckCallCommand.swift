@@ -3,7 +3,7 @@ import Foundation
 import PromptRegistry
 
 /// `promptreg check-call`.
-struct CheckCallCommand: RegistryCommand {
+struct CheckCallCommand: TrustingCommand {
     static let configuration = CommandConfiguration(
         commandName: "check-call",
         abstract: "Check a tool call's arguments against the tool's input schema.",
@@ -17,6 +17,7 @@ struct CheckCallCommand: RegistryCommand {
             """)
 
     @OptionGroup var options: ResolveOptions
+    var trustOptions: TrustOptions { options.trust }
 
     @Option(name: .long, help: ArgumentHelp("The tool the model called.", valueName: "name"))
     var tool: String

@@ -11,7 +11,7 @@ public struct FollowCommand: ParsableCommand {
         discussion: """
             Runs until stopped (SIGINT or SIGTERM end it cleanly, exit 0). Prints one line per bundle at start and one line per change; with --json each line is one JSON object with event (initial or changed), name, channel, version, digest, state_seq and state_commit (answered_by when a subject is in the canary share; error when the bundle has no answer). This is how an agent in any language, or a sidecar, follows a channel.
 
-            With a registry that has an upstream (a clone), it pulls from it every --interval seconds (default 5, with ±20% jitter; on failure it backs off up to 60 s). --remote R pulls from remote R instead; without any remote it watches the local registry. While the remote is unreachable, answers stay at the last verified state and a 'stale' line on standard error says for how long; a 'recovered' line says it is in step again. A remote that went backwards is refused.
+            With a registry that has an upstream (a clone), it pulls from it every --interval seconds (default 5, with ±20% jitter; on failure it backs off up to 60 s). --remote R pulls from remote R instead; without any remote it watches the local registry. While the remote is unreachable, answers stay at the last verified state and a 'stale' line on standard error says for how long; a 'recovered' line says it is in step again. A remote that went backwards is refused. With a trust anchor (--trust FILE, $PROMPTREG_TRUST or git config promptreg.trust), a remote state that fails the anchor's checks is refused the same way: a 'stale' line names the first bad commit and the answers stay at the last trusted state.
 
             --server URL follows a 'promptreg serve' instance (or relay) through its watch stream instead: a change arrives as soon as the server sees it. Answers are verified against their digests; no local registry is needed.
 
@@ -40,6 +40,7 @@ public struct FollowCommand: ParsableCommand {
     var interval: Double = 5
 
     @OptionGroup var registryOptions: RegistryOptions
+    @OptionGroup var trustOptions: TrustOptions
     @OptionGroup var output: OutputOptions
 
     public init() {}
@@ -50,6 +51,9 @@ public struct FollowCommand: ParsableCommand {
 
     public func validate() throws {
         if server != nil, remote != nil { throw ValidationError("--remote and --server exclude each other: follow a registry's remote, or a server") }
+        if server != nil, trustOptions.trust != nil {
+            throw ValidationError("--trust checks a registry's history, which a follower of --server does not have: follow the registry's git remote with --trust, or a relay started with 'serve --trust'")
+        }
         guard interval.isFinite, interval >= 0.1, interval <= 3600 else { throw ValidationError("--interval must be between 0.1 and 3600 seconds") }
         if let server {
             guard let url = URL(string: server), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
@@ -69,7 +73,7 @@ public struct FollowCommand: ParsableCommand {
             }
             source = makeSource(url)
         } else {
-            let registry = try registryOptions.open()
+            let registry = try registryOptions.open(trust: trustOptions.trust)
             if let remote, try !registry.remotes().contains(where: { $0.name == remote }) {
                 throw PromptRegError(.notFound, "no remote named \(remote)", fix: "list the remotes with 'promptreg remote list'")
             }

@@ -45,7 +45,7 @@ public struct RegistryOptions: ParsableArguments {
     }
 
     /// Opens the registry.
-    func open() throws -> Registry { try Registry.open(at: registryPath()) }
+    func open() throws -> Registry { try open(trust: nil) }
 }
 
 /// `--message` and `--actor`: what every write records.

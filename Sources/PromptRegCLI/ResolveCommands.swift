@@ -40,12 +40,12 @@ struct ResolveOptions: ParsableArguments {
 }
 
 /// `promptreg resolve`.
-struct ResolveCommand: RegistryCommand {
+struct ResolveCommand: TrustingCommand {
     static let configuration = CommandConfiguration(
         commandName: "resolve",
         abstract: "Resolve the bundle an agent should run, verified, as an agent would at startup.",
         discussion: """
-            NAME resolves what prod runs (or --channel C). With --subject, a bundle whose canary has traffic p gives the canary to the subjects whose bucket is below p (sticky per subject, see README "Canary bucketing"). NAME@VERSION and NAME@sha256:HEX are exact; --lock FILE returns exactly what the pin file pins or fails. Every digest is recomputed first. With --trust FILE (an allowed_signers file), state not signed by a key it allows, or moved by a signer the trust policy did not allow, is refused (exit 68).
+            NAME resolves what prod runs (or --channel C). With --subject, a bundle whose canary has traffic p gives the canary to the subjects whose bucket is below p (sticky per subject, see README "Canary bucketing"). NAME@VERSION and NAME@sha256:HEX are exact; --lock FILE returns exactly what the pin file pins or fails. Every digest is recomputed first. With a trust anchor (--trust FILE, $PROMPTREG_TRUST or git config promptreg.trust: an allowed_signers file), a state with any commit not signed by a key it allows, not exactly what its event says, or made by a signer the trust policy did not allow, is refused (exit 68).
 
             Examples:
               promptreg resolve support-agent --subject user-4711 --json
@@ -56,9 +56,10 @@ struct ResolveCommand: RegistryCommand {
     @OptionGroup var options: ResolveOptions
     @OptionGroup var registryOptions: RegistryOptions
     @OptionGroup var output: OutputOptions
+    var trustOptions: TrustOptions { options.trust }
 
     func run(on registry: Registry) throws {
-        try Self.print(try registry.resolve(try options.request(), trusting: try options.trust.signers()), json: output.json)
+        try Self.print(try registry.resolve(try options.request()), json: output.json)
     }
 
     /// Prints `resolved` as JSON or as two lines of text (shared with `ResolveShortPath`).
@@ -70,7 +71,7 @@ struct ResolveCommand: RegistryCommand {
 }
 
 /// `promptreg lock`.
-struct LockCommand: RegistryCommand {
+struct LockCommand: TrustingCommand {
     static let configuration = CommandConfiguration(
         commandName: "lock",
         abstract: "Write a pin file: the version and digest each bundle's channel runs now.",
@@ -90,7 +91,7 @@ struct LockCommand: RegistryCommand {
     @Option(name: .short, help: ArgumentHelp("Write here instead of standard output.", valueName: "file"))
     var outputFile: String?
 
-    @OptionGroup var trust: TrustOptions
+    @OptionGroup var trustOptions: TrustOptions
     @OptionGroup var registryOptions: RegistryOptions
 
     func validate() throws {
@@ -98,7 +99,7 @@ struct LockCommand: RegistryCommand {
     }
 
     func run(on registry: Registry) throws {
-        let pins = try registry.pins(names, channel: channel, trusting: try trust.signers())
+        let pins = try registry.pins(names, channel: channel)
         guard let outputFile else { return try Output.json(pins) }
         do {
             try (Output.encoder.encode(pins) + Data("\n".utf8)).write(to: URL(fileURLWithPath: outputFile), options: .atomic)
@@ -112,7 +113,7 @@ struct LockCommand: RegistryCommand {
 }
 
 /// `promptreg render`.
-struct RenderCommand: RegistryCommand {
+struct RenderCommand: TrustingCommand {
     static let configuration = CommandConfiguration(
         commandName: "render",
         abstract: "Print the chat API request body for a resolved bundle and input variables.",
@@ -125,6 +126,7 @@ struct RenderCommand: RegistryCommand {
             """)
 
     @OptionGroup var options: ResolveOptions
+    var trustOptions: TrustOptions { options.trust }
 
     @Option(name: .long, help: ArgumentHelp("A JSON object of input variables.", valueName: "file.json"))
     var vars: String
@@ -142,7 +144,7 @@ struct RenderCommand: RegistryCommand {
         guard case .object(let variables) = try JSONValue(parsing: data, file: vars) else {
             throw PromptRegError.invalid(file: vars, "must be a JSON object of variable names to values")
         }
-        let resolved = try registry.resolve(try options.request(), trusting: try options.trust.signers())
+        let resolved = try registry.resolve(try options.request())
         let messages = try resolved.render(variables)
         try Output.json(resolved.bundle.content.requestBody(messages, format: format))
     }

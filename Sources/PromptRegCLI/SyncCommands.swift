@@ -42,21 +42,23 @@ struct CloneCommand: ParsableCommand {
 }
 
 /// `promptreg pull`.
-struct PullCommand: RegistryCommand {
+struct PullCommand: TrustingCommand {
     static let configuration = CommandConfiguration(
         commandName: "pull",
         abstract: "Fetch from a remote and bring the local registry up to date.",
         discussion: """
-            Fetches the remote's versions and state into refs/promptreg-remotes/REMOTE/, creates the version refs this registry lacks, and fast-forwards the local state. Local changes not yet pushed are re-applied on top. A remote whose state went backwards or forked, or whose version differs from the local one, is refused (exit 68) and nothing local changes.
+            Fetches the remote's versions and state into refs/promptreg-remotes/REMOTE/, creates the version refs this registry lacks, and fast-forwards the local state. Local changes not yet pushed are re-applied on top. Every new state commit is replayed first: it must be exactly what its event gives on its parent, by a signer the trust policy in force before it allowed; with a trust anchor (--trust FILE, $PROMPTREG_TRUST or git config promptreg.trust), signed by a key the anchor allows. A remote whose state fails, went backwards or forked, or whose version differs from the local one, is refused (exit 68, naming the first bad commit) and nothing local changes: the host keeps its last trusted state.
 
-            Example:
+            Examples:
               promptreg pull --json
+              promptreg pull --trust /etc/promptreg/allowed_signers
             """)
 
     @Argument(help: ArgumentHelp("The remote (default: the upstream).", valueName: "remote"))
     var remote: String?
 
     @OptionGroup var registryOptions: RegistryOptions
+    @OptionGroup var trustOptions: TrustOptions
     @OptionGroup var output: OutputOptions
 
     func run(on registry: Registry) throws {

@@ -10,11 +10,11 @@ public enum RegistryServer {
     /// Serves `settings.registryPath` until a shutdown signal; calls `onListening` with where it
     /// listens once the server accepts connections.
     public static func run(_ settings: ServerSettings, onListening: @escaping @Sendable (Listening) -> Void) async throws {
-        let registry = try Registry.open(at: settings.registryPath)
+        let registry = try Registry.open(at: settings.registryPath, trusting: settings.trust)
         let watcher = try StateWatcher(registry: registry, pollInterval: settings.pollInterval, keepAliveInterval: settings.keepAliveInterval)
         let relay = try settings.follow.map { remote in
             try Relay(
-                registryPath: settings.registryPath, remote: remote,
+                registryPath: settings.registryPath, trust: settings.trust, remote: remote,
                 schedule: PullSchedule(interval: settings.pullInterval, maxBackoff: settings.maxBackoff), watcher: watcher)
         }
         let metrics = ServerMetrics(watcher: watcher, relay: relay)

@@ -22,9 +22,10 @@ final class Relay: Service, Sendable {
     private let watcher: StateWatcher
     private let state = Locked(Progress())
 
-    /// A relay pulling `remote` into the registry at `registryPath`, telling `watcher` after each pull.
-    init(registryPath: String, remote: String, schedule: PullSchedule, watcher: StateWatcher) throws {
-        registry = try Registry.open(at: registryPath)
+    /// A relay pulling `remote` into the registry at `registryPath`, refusing state `trust` does
+    /// not trust (when given), telling `watcher` after each pull.
+    init(registryPath: String, trust: AllowedSigners?, remote: String, schedule: PullSchedule, watcher: StateWatcher) throws {
+        registry = try Registry.open(at: registryPath, trusting: trust)
         self.remote = remote
         self.schedule = schedule
         self.watcher = watcher

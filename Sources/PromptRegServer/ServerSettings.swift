@@ -1,3 +1,5 @@
+import PromptRegistry
+
 /// How `promptreg-server serve` runs: which registry, where it listens, how it notices state
 /// changes and, as a relay, which remote it follows.
 public struct ServerSettings: Sendable {
@@ -19,6 +21,10 @@ public struct ServerSettings: Sendable {
     public var keepAliveInterval: Duration = .seconds(15)
     /// Longest long-poll wait a client may ask for.
     public var maxWait: Duration = .seconds(60)
+    /// The allowed_signers the server trusts: it serves no state they do not trust, and as a
+    /// relay pulls none (it keeps answering from the last trusted state). Nil: the registry's own
+    /// trust policy.
+    public var trust: AllowedSigners?
 
     /// Settings for serving the registry at `registryPath`, everything else by default.
     public init(registryPath: String) {

@@ -10,14 +10,16 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Serve the registry over HTTP: read API, state long-poll and watch stream, health, metrics.",
         discussion: """
-            Prints one line once it listens (with --json, an object with url, port and registry), then serves until SIGINT or SIGTERM. With --follow REMOTE it is a relay: it pulls from REMOTE every --interval seconds (±20% jitter, backing off up to 60 s on failure) and keeps serving the last good state while the remote is down. The endpoints are described in schemas/openapi.yaml.
+            Prints one line once it listens (with --json, an object with url, port and registry), then serves until SIGINT or SIGTERM. With --follow REMOTE it is a relay: it pulls from REMOTE every --interval seconds (±20% jitter, backing off up to 60 s on failure) and keeps serving the last good state while the remote is down. With a trust anchor (--trust FILE, $PROMPTREG_TRUST or git config promptreg.trust), it serves no state the anchor does not trust, and as a relay pulls none: it keeps serving the last trusted state and /healthz reports the refusal. The endpoints are described in schemas/openapi.yaml.
 
             Examples:
               promptreg-server serve --port 8080
               promptreg-server serve --follow origin --interval 2 --host 0.0.0.0 --port 0 --json
+              promptreg serve --follow origin --trust /etc/promptreg/allowed_signers
             """)
 
     @OptionGroup var registryOptions: RegistryOptions
+    @OptionGroup var trustOptions: TrustOptions
 
     @Option(name: .long, help: ArgumentHelp("Address to listen on.", valueName: "host"))
     var host = "127.0.0.1"
@@ -51,6 +53,7 @@ struct ServeCommand: AsyncParsableCommand {
         settings.follow = follow
         settings.pullInterval = .milliseconds(Int64(interval * 1000))
         settings.pollInterval = .milliseconds(pollMilliseconds)
+        settings.trust = try registryOptions.trustAnchor(trustOptions.trust)
         let json = json
         try await RegistryServer.run(settings) { listening in
             let encoder = JSONEncoder()

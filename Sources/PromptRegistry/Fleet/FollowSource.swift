@@ -32,25 +32,20 @@ public struct RegistryFollowSource: FollowSource {
     public let remote: String?
     /// When to pull.
     public let schedule: PullSchedule
-    /// The allowed_signers this host trusts: a remote state they do not trust is refused (a stale
-    /// source, answering from the last trusted state) and no answer comes from one; nil trusts any.
-    public let trust: AllowedSigners?
 
-    /// A source reading `registry`, pulling from `remote` (nil: the upstream, if any) per
-    /// `schedule`, trusting only state `trust` allows (any, when nil).
-    public init(registry: Registry, remote: String? = nil, schedule: PullSchedule = PullSchedule(), trust: AllowedSigners? = nil) {
+    /// A source reading `registry`, pulling from `remote` (nil: the upstream, if any) per `schedule`.
+    public init(registry: Registry, remote: String? = nil, schedule: PullSchedule = PullSchedule()) {
         self.registry = registry
         self.remote = remote
         self.schedule = schedule
-        self.trust = trust
     }
 
     public func observe(_ targets: [FollowTarget], _ observe: @escaping @Sendable (FollowObservation) async -> Void) async {
         var schedule = self.schedule
         let registry = self.registry
-        let (remote, trust) = (self.remote, self.trust)
+        let remote = self.remote
         while !Task.isCancelled {
-            let reading = await Blocking.run { Self.read(registry, remote, trust, targets) }
+            let reading = await Blocking.run { Self.read(registry, remote, targets) }
             await observe(reading)
             let synced: Bool
             if case .answers(_, _, nil) = reading { synced = true } else { synced = false }
@@ -59,11 +54,11 @@ public struct RegistryFollowSource: FollowSource {
     }
 
     /// One round: pull (if there is a remote), then resolve every target at one state.
-    private static func read(_ registry: Registry, _ remote: String?, _ trust: AllowedSigners?, _ targets: [FollowTarget]) -> FollowObservation {
+    private static func read(_ registry: Registry, _ remote: String?, _ targets: [FollowTarget]) -> FollowObservation {
         var syncError: PromptRegError?
         do {
             if let name = try remote ?? registry.remotes().first(where: \.upstream)?.name {
-                _ = try registry.pull(from: name, trusting: trust)
+                _ = try registry.pull(from: name)
             }
         } catch {
             syncError = .wrapping(error)
@@ -73,12 +68,12 @@ public struct RegistryFollowSource: FollowSource {
             // they were read at, even when a writer moves it meanwhile.
             var head = try registry.stateHead()
             for _ in 0..<3 {
-                let results = try answers(registry, trust, targets)
+                let results = try answers(registry, targets)
                 let after = try registry.stateHead()
                 if after == head { return .answers(state: head, results, syncError: syncError) }
                 head = after
             }
-            return .answers(state: head, try answers(registry, trust, targets), syncError: syncError)
+            return .answers(state: head, try answers(registry, targets), syncError: syncError)
         } catch {
             return .failed(.wrapping(error))
         }
@@ -86,14 +81,12 @@ public struct RegistryFollowSource: FollowSource {
 
     /// Every target's answer, all read from one state when they all resolve (a release of several
     /// bundles is seen all old or all new), else one by one.
-    private static func answers(
-        _ registry: Registry, _ trust: AllowedSigners?, _ targets: [FollowTarget]
-    ) throws -> [FollowTarget: Result<ResolvedBundle, PromptRegError>] {
-        if let together = try? registry.resolve(targets.map(\.request), trusting: trust) {
+    private static func answers(_ registry: Registry, _ targets: [FollowTarget]) throws -> [FollowTarget: Result<ResolvedBundle, PromptRegError>] {
+        if let together = try? registry.resolve(targets.map(\.request)) {
             return Dictionary(uniqueKeysWithValues: zip(targets, together.map { .success($0) }))
         }
         return Dictionary(uniqueKeysWithValues: targets.map { target in
-            (target, Result { try registry.resolve(target.request, trusting: trust) }.mapError(PromptRegError.wrapping))
+            (target, Result { try registry.resolve(target.request) }.mapError(PromptRegError.wrapping))
         })
     }
 }
