@@ -41,7 +41,11 @@ public enum ForgedCommit {
         // The head's tree with the files written, through a scratch index.
         let index = ["GIT_INDEX_FILE": scratch.join("index")]
         try git(registry, ["read-tree", "\(head)^{tree}"], environment: index)
-        for path in removing { try git(registry, ["update-index", "--force-remove", path], environment: index) }
+        for path in removing {
+            let entry = scratch.join(UUID().uuidString)
+            try Data("0 0000000000000000000000000000000000000000\t\(path)\n".utf8).write(to: URL(fileURLWithPath: entry))
+            try git(registry, ["update-index", "--index-info"], environment: index, input: entry)
+        }
         for (path, bytes) in files.sorted(by: { $0.key < $1.key }) {
             let file = scratch.join(UUID().uuidString)
             try bytes.write(to: URL(fileURLWithPath: file))
@@ -126,10 +130,12 @@ public enum ForgedCommit {
         return "channels/\(channel)/pointers/\(digits.prefix(1))/\(digits.suffix(1))/\(bundle)"
     }
 
-    /// `git --git-dir=<registry> arguments...`; its standard output trimmed, or an error with its output.
+    /// `git --git-dir=<registry> arguments...` (standard input from the file `input`); its standard
+    /// output trimmed, or an error with its output.
     @discardableResult
-    public static func git(_ registry: String, _ arguments: [String], environment: [String: String] = [:]) throws -> String {
+    public static func git(_ registry: String, _ arguments: [String], environment: [String: String] = [:], input: String? = nil) throws -> String {
         let process = Process()
+        if let input { process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: input)) }
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["git", "--git-dir=\(registry)"] + arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
