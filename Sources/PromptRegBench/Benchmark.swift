@@ -9,7 +9,7 @@ struct Benchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "promptreg-bench",
         abstract: "Measure promptreg against plain git on a large and a small fixture registry.",
-        subcommands: [RunBenchmark.self, OpenProbe.self, SyncBenchmark.self, RuntimeBenchmark.self, FleetBenchmark.self, TrustBenchmark.self, PackBenchmark.self],
+        subcommands: [RunBenchmark.self, OpenProbe.self, SyncBenchmark.self, RuntimeBenchmark.self, FleetBenchmark.self, TrustBenchmark.self, PackBenchmark.self, ReplayBenchmark.self],
         defaultSubcommand: RunBenchmark.self)
 }
 

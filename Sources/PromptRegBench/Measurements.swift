@@ -320,23 +320,18 @@ struct Measurements {
         for _ in 0..<max(runs, 50) {
             for s in subjects {
                 samples[s.label, default: [:]]["library-cold", default: []].append(
-                    try milliseconds { _ = try Registry.open(at: s.registry).resolve(.channel(s.name)) })
+                    try elapsedMilliseconds { _ = try Registry.open(at: s.registry).resolve(.channel(s.name)) })
             }
         }
         for s in subjects {
             let warm = try Registry.open(at: s.registry)
             _ = try warm.resolve(.channel(s.name))
             samples[s.label, default: [:]]["library-warm"] = try (0..<2000).map { _ in
-                try milliseconds { _ = try warm.resolve(.channel(s.name)) }
+                try elapsedMilliseconds { _ = try warm.resolve(.channel(s.name)) }
             }
         }
     }
 
-    private func milliseconds(_ body: () throws -> Void) rethrows -> Double {
-        let start = DispatchTime.now().uptimeNanoseconds
-        try body()
-        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
-    }
 }
 
 /// A measurement that could not be taken.

@@ -79,6 +79,13 @@ extension Spawn {
     }
 }
 
+/// How long `body` takes, in milliseconds (monotonic clock).
+func elapsedMilliseconds(_ body: () throws -> Void) rethrows -> Double {
+    let start = DispatchTime.now().uptimeNanoseconds
+    try body()
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+}
+
 /// Median and 95th percentile of a set of timings.
 struct Stats {
     let median: Double

@@ -53,14 +53,14 @@ struct TrustBenchmark: ParsableCommand {
         let signers = try AllowedSigners(contentsOf: trustFile)
         var library: [String: [Double]] = [:]
         for _ in 0..<max(runs, 50) {
-            library["cold", default: []].append(try milliseconds { _ = try Registry.open(at: signed).resolve(.channel(name)) })
-            library["cold-trust", default: []].append(try milliseconds { _ = try Registry.open(at: signed).resolve(.channel(name), trusting: signers) })
+            library["cold", default: []].append(try elapsedMilliseconds { _ = try Registry.open(at: signed).resolve(.channel(name)) })
+            library["cold-trust", default: []].append(try elapsedMilliseconds { _ = try Registry.open(at: signed).resolve(.channel(name), trusting: signers) })
         }
         let warm = try Registry.open(at: signed)
         _ = try warm.resolve(.channel(name), trusting: signers)
         for _ in 0..<2000 {
-            library["warm", default: []].append(try milliseconds { _ = try warm.resolve(.channel(name)) })
-            library["warm-trust", default: []].append(try milliseconds { _ = try warm.resolve(.channel(name), trusting: signers) })
+            library["warm", default: []].append(try elapsedMilliseconds { _ = try warm.resolve(.channel(name)) })
+            library["warm-trust", default: []].append(try elapsedMilliseconds { _ = try warm.resolve(.channel(name), trusting: signers) })
         }
         let section = markdown(samples.mapValues(Stats.init), library.mapValues(Stats.init))
         try SyncReport.replaceSection(section, heading: Self.heading, in: out)
@@ -89,11 +89,6 @@ struct TrustBenchmark: ParsableCommand {
         return registry.path
     }
 
-    private func milliseconds(_ body: () throws -> Void) rethrows -> Double {
-        let start = DispatchTime.now().uptimeNanoseconds
-        try body()
-        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
-    }
 
     private func markdown(_ process: [String: Stats], _ library: [String: Stats]) -> String {
         func f(_ stats: Stats?) -> String { String(format: "%.2f", stats?.median ?? 0) }

@@ -15,7 +15,7 @@ public struct PromptRegCommand: ParsableCommand {
 
             The registry is found through --registry (before or after the subcommand), else $PROMPTREG_REGISTRY, else the nearest .promptreg directory in the current directory or a parent.
 
-            Exit codes: 0 ok, 64 usage, 65 invalid input, 66 not found, 67 conflict, 68 integrity failure, 69 remote unavailable, 70 storage failure, 76 refused by the remote, 77 forbidden by the trust policy, 78 killed (the channel was stopped with 'promptreg kill'), 79 gate failed.
+            Exit codes: 0 ok, 64 usage, 65 invalid input, 66 not found, 67 conflict, 68 integrity failure, 69 remote unavailable, 70 storage failure, 76 refused by the remote, 77 forbidden by the trust policy, 78 killed (the channel was stopped with 'promptreg kill'), 79 gate failed, 80 newer format (upgrade promptreg).
 
             Examples:
               promptreg init
