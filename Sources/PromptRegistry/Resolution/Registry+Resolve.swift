@@ -35,17 +35,18 @@ extension Registry {
             // moves the ref first and the mark after), so the state is read again after it. A
             // cached answer's state was checked when it was cached.
             let mark = try store.acceptedState()
-            let head = try StateSnapshot.currentCommit(store)
-            // A state a newer promptreg wrote is answered from the newest one this version understands.
-            let snapshot = try StateSnapshot.at(head, store).understood()
-            let seq = try snapshot.checkedSeq()
+            let head = try StateSnapshot.at(try StateSnapshot.currentCommit(store), store)
+            let headSeq = try head.checkedSeq()
             // Never backwards: refuse a state older than the accepted one; remember a newer one
             // once its answers passed (best effort: an agent may read a registry it cannot write).
-            let newer = try store.checkAccepted(head, seq: seq, against: mark)
+            let newer = try store.checkAccepted(head.commit, seq: headSeq, against: mark)
+            // A state a newer promptreg wrote is answered from the newest one this version understands.
+            let snapshot = try head.understood()
+            let seq = try snapshot.event().seq
             try vet?(snapshot.commit, store)
             let answers = try requests.map { request in try resolve(request, in: snapshot, seq: seq) }
-            if newer { try? store.accept(head, seq: seq) }
-            for (request, answer) in zip(requests, answers) { cacheResolution(answer, for: request, at: head, answeredAt: snapshot.commit) }
+            if newer { try? store.accept(head.commit, seq: headSeq) }
+            for (request, answer) in zip(requests, answers) { cacheResolution(answer, for: request, at: head.commit, answeredAt: snapshot.commit) }
             return answers
         }
     }
