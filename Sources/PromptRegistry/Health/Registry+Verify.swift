@@ -1,6 +1,8 @@
 extension Registry {
     /// Recomputes every digest of every version and checks every pointer and the state history.
-    /// Never throws for damage it finds: it reports each problem and carries on.
+    /// Never throws for damage it finds: it reports each problem and carries on. A state that
+    /// passes every check and is newer than the accepted-state mark becomes the accepted one, so
+    /// a registry that receives pushes (a shared upstream) refuses a later rewind.
     public func verify() throws -> VerifyReport {
         try withStore { store in
             let snapshot: StateSnapshot
@@ -21,6 +23,10 @@ extension Registry {
             let stateCommits = check.stateHistory()
             check.stateReflog()
             try check.unrecordedVersionRefs(recorded: recordedRefs)
+            if check.problems.isEmpty, let seq = try? snapshot.event().seq, (try? store.checkAccepted(snapshot.commit, seq: seq, against: mark)) == true {
+                store.rememberChecked(snapshot.commit, .policy)
+                try? store.accept(snapshot.commit, seq: seq)
+            }
             return VerifyReport(
                 versionsChecked: check.versionsChecked, stateCommitsChecked: stateCommits, problems: check.problems,
                 warnings: check.warnings)

@@ -153,6 +153,12 @@ struct RemoteSync {
     /// Refuses a remote state older than `minimum` or not descending from it (a new host's pin).
     private func checkTrusted(_ state: CommitID, _ minimum: AcceptedState) throws {
         let seq = try StateSnapshot.at(state, store).checkedSeq()
+        if let trusted = CommitID(hex: minimum.commit), (try? store.commit(trusted)) == nil {
+            throw PromptRegError(
+                .integrity,
+                "\(remote)'s state \(state.short) (seq \(seq)) does not contain the trusted state \(trusted.short) (seq \(minimum.seq)): the remote was forked or rewound to a history without it; nothing was cloned",
+                fix: "do not trust this remote until its state is the trusted one or descends from it; check the pin with whoever gave it to you")
+        }
         if let trusted = CommitID(hex: minimum.commit), let trustedSeq = try? StateSnapshot.at(trusted, store).event().seq,
             trustedSeq != minimum.seq
         {
