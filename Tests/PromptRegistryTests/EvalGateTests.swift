@@ -24,9 +24,10 @@ struct EvalGateTests {
     private func record(_ test: TestRegistry, _ version: String, score: Double, dataset: Digest? = nil, results: [EvalRun.CaseOutcome]? = nil) throws -> EvalRecord {
         let cases = results?.count ?? 1000
         let passed = results.map { $0.filter { $0.outcome == "pass" }.count } ?? Int((score * 1000).rounded())
+        // With per-case results the score is a judge's, not the pass rate: the run says so.
         let run = EvalRun(
             score: score, cases: cases, passed: passed, failed: cases - passed, errored: 0, dataset: dataset ?? self.dataset, judge: nil,
-            results: results)
+            results: results, metric: results == nil ? nil : "mean-judge-score")
         return try test.registry.recordEval(
             .version("support-agent", try SemanticVersion(parsing: version)), suite: "refunds", run: run, message: "run", actor: "ci")
     }
@@ -243,6 +244,8 @@ struct EvalGateTests {
             #"{"score": 0.5, "cases": 1, "passed": 1, "failed": 0, "errored": 0, "dataset": "DATASET", "results": [{"id": "a", "outcome": "fail"}, {"id": "b", "outcome": "fail"}]}"#,
             #"{"score": 0.5, "cases": 2, "passed": 1, "failed": 1, "errored": 0, "dataset": "DATASET", "judge": "gpt-4o"}"#,
             #"{"score": 2, "cases": 2, "passed": 1, "failed": 1, "errored": 0, "dataset": "DATASET"}"#,
+            #"{"score": 0.99, "cases": 100, "passed": 10, "failed": 90, "errored": 0, "dataset": "DATASET"}"#,
+            #"{"score": 0.99, "cases": 100, "passed": 10, "failed": 90, "errored": 0, "dataset": "DATASET", "metric": ""}"#,
         ])
     func badResults(_ document: String) throws {
         let test = try gated()
@@ -281,5 +284,40 @@ struct EvalGateTests {
             #"{"results": {"version": 3, "stats": {}, "results": [{"testIdx": 0, "promptIdx": 0, "success": false, "vars": {}}, {"testIdx": 0, "promptIdx": 0, "success": true, "vars": {}}]}}"#,
             to: file)
         #expect(throws: PromptRegError.self) { try EvalRun.read(from: file) }
+    }
+
+    @Test("a score that is not the pass rate is counted only when the run names its metric")
+    func namedMetric() throws {
+        let test = try gated()
+        defer { test.remove() }
+        let file = test.directory.join("results.json")
+        try Fixtures.write(
+            #"{"score": 0.99, "cases": 100, "passed": 10, "failed": 90, "errored": 0, "dataset": "\#(dataset)", "metric": "mean-judge-score"}"#, to: file)
+        let recorded = try test.registry.recordEval(
+            .version("support-agent", SemanticVersion(1, 0, 1)), suite: "refunds", run: try EvalRun.read(from: file), message: "m", actor: "ci")
+        #expect(recorded.statement.predicate.run.metric == "mean-judge-score")
+        #expect(try test.registry.verify().ok)
+    }
+
+    @Test("under a policy that names evaluators, only they record results: others are forbidden and a forged record is reported")
+    func evaluatorsOnly() throws {
+        let test = try gated()
+        defer { test.remove() }
+        let (admin, ci, dev) = (SigningKey.generate(comment: "admin"), SigningKey.generate(comment: "ci"), SigningKey.generate(comment: "dev"))
+        let policy = TrustPolicy(
+            signers: [("admin", admin), ("ci", ci), ("dev", dev)].map { .init(principal: "\($0.0)@example.com", key: $0.1.publicKeyLine) },
+            admins: ["admin@example.com"], evaluators: ["ci@example.com"])
+        test.registry.signingKey = admin
+        try test.registry.setTrustPolicy(policy, message: "ci records evals", actor: "admin")
+        let run = EvalRun(score: 0.99, cases: 100, passed: 99, failed: 1, errored: 0, dataset: dataset)
+        let version = BundleReference.version("support-agent", SemanticVersion(1, 0, 1))
+        test.registry.signingKey = dev
+        let before = test.fingerprint
+        #expect(throws: PromptRegError.self) { try test.registry.recordEval(version, suite: "refunds", run: run, message: "mine", actor: "dev") }
+        #expect(test.fingerprint == before)
+        test.registry.signingKey = ci
+        try test.registry.recordEval(version, suite: "refunds", run: run, message: "ci", actor: "ci")
+        #expect(try test.registry.verify().ok)
+        test.registry.signingKey = nil
     }
 }

@@ -31,14 +31,16 @@ public struct EvalRun: Codable, Sendable, Equatable {
     public var judge: String?
     /// Per-case outcomes, when the results file has them.
     public var results: [CaseOutcome]?
+    /// What `score` measures when it is not the pass rate (`passed / cases`), e.g. `mean-judge-score`.
+    public var metric: String?
 
     /// A run with these figures.
     public init(
         score: Double, cases: Int, passed: Int, failed: Int, errored: Int, dataset: Digest, judge: String? = nil,
-        results: [CaseOutcome]? = nil
+        results: [CaseOutcome]? = nil, metric: String? = nil
     ) {
         (self.score, self.cases, self.passed, self.failed, self.errored) = (score, cases, passed, failed, errored)
-        (self.dataset, self.judge, self.results) = (dataset, judge, results)
+        (self.dataset, self.judge, self.results, self.metric) = (dataset, judge, results, metric)
     }
 
     /// The outcomes a case may have.
@@ -59,6 +61,13 @@ public struct EvalRun: Codable, Sendable, Equatable {
         guard passed + failed + errored == cases else {
             return "passed + failed + errored (\(passed) + \(failed) + \(errored)) is not cases (\(cases))"
         }
+        // A score is the pass rate unless the run names what it measures instead: a gate must not
+        // count a score its own counts contradict.
+        let rate = Double(passed) / Double(cases)
+        if metric == nil, abs(score - rate) > 0.5 / Double(cases) + 1e-9 {
+            return "score \(score) contradicts the counts (\(passed) of \(cases) passed: a pass rate of \(rate)); give the pass rate, or name the metric the score reports"
+        }
+        if let metric, metric.isEmpty || metric.count > 64 { return "metric must name what the score measures, in 1 to 64 characters" }
         if let judge, let reason = ContentPolicy.floatingReason(modelID: judge) {
             return "judge '\(Names.printable(judge))' is not a pinned model id: \(reason)"
         }
