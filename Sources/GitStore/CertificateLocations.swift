@@ -60,16 +60,7 @@ enum CertificateLocations {
     /// in the repository's config or the global and system files beneath it.
     private static func configuredFile(_ repository: GitRepository) throws -> String? {
         if let file = ProcessInfo.processInfo.environment["GIT_SSL_CAINFO"], !file.isEmpty { return file }
-        return try withGitObject(
-            "open config", make: { git_repository_config(&$0, repository.handle) }, free: git_config_free
-        ) { config in
-            var buffer = git_buf()
-            defer { git_buf_dispose(&buffer) }
-            let result = git_config_get_path(&buffer, config, "http.sslCAInfo")
-            if result == GIT_ENOTFOUND.rawValue { return nil }
-            try check(result, "read config http.sslCAInfo")
-            return buffer.ptr.map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 }
-        }
+        return try repository.configPath("http.sslCAInfo")
     }
 
     /// True for an http:// or https:// URL (any case).

@@ -23,6 +23,8 @@ struct CloneCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Refuse a remote state older than this (SEQ:COMMIT).", valueName: "seq:commit"))
     var trustState: String?
 
+    @OptionGroup var hostKey: HostKeyOptions
+
     @OptionGroup var output: OutputOptions
 
     func run() throws {
@@ -35,9 +37,10 @@ struct CloneCommand: ParsableCommand {
             }
             return (seq, parts[1])
         }
-        let (registry, status) = try Registry.clone(from: url, to: path, trusting: minimum)
+        let (registry, status) = try Registry.clone(
+            from: url, to: path, trusting: minimum, acceptingNewHostKey: hostKey.acceptNewHostKey)
         if output.json { return try Output.json(status) }
-        Output.line("cloned \(url) into \(registry.path): state \(status.stateSeq) (\(status.stateCommit.prefix(12)))")
+        Output.line("cloned \(RemoteURLs.redacted(url)) into \(registry.path): state \(status.stateSeq) (\(status.stateCommit.prefix(12)))")
     }
 }
 
@@ -127,12 +130,23 @@ struct RemoteAddCommand: RegistryCommand {
     @Argument(help: ArgumentHelp("Where it is: a path, file://, git://, http(s):// or ssh:// URL.", valueName: "url"))
     var url: String
 
+    @OptionGroup var hostKey: HostKeyOptions
     @OptionGroup var registryOptions: RegistryOptions
 
     func run(on registry: Registry) throws {
-        try registry.addRemote(name, url: url)
-        Output.line("remote \(name) added: \(url) (make it the upstream with 'promptreg remote set-upstream \(name)')")
+        try registry.addRemote(name, url: url, acceptingNewHostKey: hostKey.acceptNewHostKey)
+        Output.line("remote \(name) added: \(RemoteURLs.redacted(url)) (make it the upstream with 'promptreg remote set-upstream \(name)')")
     }
+}
+
+/// `--accept-new-host-key`: the explicit opt-in to trust an ssh server's host key on first use.
+struct HostKeyOptions: ParsableArguments {
+    @Flag(
+        name: .long,
+        help: ArgumentHelp(
+            "Trust an ssh server's host key that is not known yet, and add it to known_hosts.",
+            discussion: "Check the fingerprint first. A key that differs from a known one is always refused. Without this flag (or git config promptreg.acceptNewHostKey true) an unknown key is refused with its fingerprint and the line to add."))
+    var acceptNewHostKey = false
 }
 
 /// `promptreg remote list`.

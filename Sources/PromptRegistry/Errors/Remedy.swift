@@ -37,4 +37,7 @@ public enum Remedy: Sendable, Equatable {
     case overrideGate
     /// Say why: writes are recorded with a message.
     case giveMessage
+    /// Trust an ssh server's host key on first use (after checking its fingerprint), recording it
+    /// in known_hosts; a changed key is never accepted this way.
+    case acceptNewHostKey
 }
