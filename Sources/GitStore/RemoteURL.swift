@@ -82,7 +82,7 @@ package struct RemoteURL: Sendable, Equatable {
         } else {
             shown = isHTTP ? "***" : String(userinfo)
         }
-        return url[..<schemeEnd.upperBound] + shown + url[at...] + rest.dropFirst(authority.count)
+        return url[..<schemeEnd.upperBound] + shown + authority[at...] + rest.dropFirst(authority.count)
     }
 
     /// `text` with every occurrence of `url` replaced by its redacted form (for messages that quote it).
