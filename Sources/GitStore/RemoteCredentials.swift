@@ -133,7 +133,8 @@ final class RemoteCredentials {
             switch offer {
             case .helpers:
                 answer = askHelpers(user: user)
-                tried.append("git's credential helper\(settings.credentialHelpers.count == 1 ? "" : "s") (\(settings.credentialHelpers.joined(separator: ", ")))"
+                let names = settings.credentialHelpers.map(Self.name(ofHelper:)).joined(separator: ", ")
+                tried.append("git's credential helper\(settings.credentialHelpers.count == 1 ? "" : "s") \(names)"
                     + (answer.map { ": user '\($0.user)'" } ?? ": no answer"))
             case .token:
                 let tokenUser = settings.httpToken?.user ?? user ?? "x-access-token"
@@ -174,6 +175,12 @@ final class RemoteCredentials {
 
     private func runHelpers(_ action: String, _ fields: [(String, String)]) {
         for helper in settings.credentialHelpers { _ = Self.run(helper: helper, action, fields) }
+    }
+
+    /// How a helper is named in messages: its first word (`store`, `cache`, a program's path), or
+    /// "a shell command" for a `!` one (whose text may hold a secret).
+    private static func name(ofHelper helper: String) -> String {
+        helper.hasPrefix("!") ? "(a shell command)" : "'\(helper.split(separator: " ").first.map(String.init) ?? helper)'"
     }
 
     /// Runs credential helper `helper` with `action` as git does (`!command` through the shell, an

@@ -16,11 +16,12 @@ final class HTTPSWorld {
     let certificate: SelfSignedCertificate
     let server: SmartHTTPServer
 
-    init() throws {
+    /// With `basicAuth`, the server requires that user and password (HTTP basic authentication).
+    init(basicAuth: (user: String, password: String)? = nil) throws {
         world = try SyncWorld(label: "https")
         do {
             certificate = try SelfSignedCertificate.generate(in: world.directory.join("tls"))
-            server = try SmartHTTPServer(basePath: world.served, certificate: certificate)
+            server = try SmartHTTPServer(basePath: world.served, certificate: certificate, basicAuth: basicAuth)
         } catch {
             world.remove()
             throw error
