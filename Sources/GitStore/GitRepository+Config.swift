@@ -25,6 +25,19 @@ extension GitRepository {
         }
     }
 
+    /// The config file level `key`'s value comes from (the repository's, global, system); nil when
+    /// it is not set.
+    func configLevel(_ key: String) throws -> git_config_level_t? {
+        try withGitObject("open config", make: { git_repository_config(&$0, handle) }, free: git_config_free) { config in
+            var entry: UnsafeMutablePointer<git_config_entry>?
+            let result = git_config_get_entry(&entry, config, key)
+            if result == GIT_ENOTFOUND.rawValue { return nil }
+            try check(result, "read config \(key)")
+            defer { git_config_entry_free(entry) }
+            return entry?.pointee.level
+        }
+    }
+
     /// Every value of the multi-valued `key`, from the system file to the repository's (git's
     /// order), as `credential.helper` is read.
     func configValues(_ key: String) throws -> [String] {

@@ -260,17 +260,17 @@ public struct SelfSignedCertificate: Sendable {
     public let keyPath: String
 
     /// Generates a fresh P-256 key and a certificate for it valid for two days, with subject
-    /// `CN=127.0.0.1` and subject alternative names `DNS:127.0.0.1` and `IP:127.0.0.1` (mbedTLS 2
-    /// matches the host against DNS names only), as `server-certificate.pem` and `server-key.pem`
-    /// in `directory` (created when missing).
-    public static func generate(in directory: String) throws -> SelfSignedCertificate {
+    /// `CN=127.0.0.1` and subject alternative names `names` (default `DNS:127.0.0.1` and
+    /// `IP:127.0.0.1`: mbedTLS 2 matches the host against DNS names only), as
+    /// `server-certificate.pem` and `server-key.pem` in `directory` (created when missing).
+    public static func generate(in directory: String, names: [String] = ["DNS:127.0.0.1", "IP:127.0.0.1"]) throws -> SelfSignedCertificate {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let made = SelfSignedCertificate(
             certificatePath: (directory as NSString).appendingPathComponent("server-certificate.pem"),
             keyPath: (directory as NSString).appendingPathComponent("server-key.pem"))
         let result = try GitServers.tool("openssl", [
             "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
-            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=DNS:127.0.0.1,IP:127.0.0.1",
+            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=\(names.joined(separator: ","))",
             "-keyout", made.keyPath, "-out", made.certificatePath,
         ])
         guard result.status == 0 else {

@@ -152,13 +152,18 @@ extension RegistryStore {
             return PromptRegError(
                 .unavailable, error.description, fix: fix, remedy: refusal.kind == .unknown ? .acceptNewHostKey : nil)
         }
+        if error.code == .certificateMismatch {
+            return PromptRegError(
+                .unavailable, error.description,
+                fix: "use the host name the server's certificate was issued for in the URL, or give the server a certificate for the name in the URL")
+        }
         if error.code == .unreachable || error.code == .auth || error.code == .certificate {
             return PromptRegError(
                 .unavailable, error.description,
                 fix: error.code == .unreachable
                     ? "check that the server is up and the URL is right; local reads keep working from this copy"
                     : error.code == .certificate
-                        ? "trust the server's CA: point git's http.sslCAInfo (registry or global config) or GIT_SSL_CAINFO at its PEM file"
+                        ? "trust the CA that signed the server's certificate, where the message says the CA file was chosen"
                         : "check the credentials for this remote: an ssh key the server authorizes (in the ssh-agent or a key file), "
                             + "or for https a credential helper's, a token's or the URL's user and password")
         }
