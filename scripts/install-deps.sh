@@ -5,7 +5,7 @@
 #   lighttpd (smart HTTP in the sync tests) with lighttpd-mod-openssl and openssl (HTTPS with a
 #   self-signed certificate in the HTTPS remote tests), strace (which files a process opens),
 #   curl and wrk (server tests), openssh-client (ssh-keygen: stock git's signature checks;
-#   ssh-agent) and openssh-server (sshd: the ssh remote tests),
+#   ssh-agent), openssh-server (sshd: the ssh remote tests), tinyproxy (the proxy tests),
 #   Python's jsonschema + PyYAML for the schema tests, and openapi-spec-validator +
 #   schemathesis (PyPI) for the server's API tests.
 set -euo pipefail
@@ -33,6 +33,7 @@ command -v curl >/dev/null || missing+=(curl)   # the HTTP client of the server 
 command -v wrk >/dev/null || missing+=(wrk)     # load for the server's robustness tests and benchmark
 command -v ssh-keygen >/dev/null || missing+=(openssh-client)   # stock git verifies SSH-signed commits with it; ssh-agent in the ssh remote tests
 [ -x /usr/sbin/sshd ] || missing+=(openssh-server)   # the ssh remote tests' own sshd on loopback
+command -v tinyproxy >/dev/null || [ -x /usr/sbin/tinyproxy ] || missing+=(tinyproxy)   # the HTTP proxy of the proxy tests
 if [ ${#missing[@]} -gt 0 ]; then
   echo "install-deps: installing ${missing[*]}"
   as_root apt-get update -qq

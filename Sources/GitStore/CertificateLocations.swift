@@ -38,7 +38,7 @@ enum CertificateLocations {
     /// `.certificate` when the file cannot be read as PEM certificates.
     static func prepare(for remote: OpaquePointer, in repository: GitRepository) throws {
         let urls = [git_remote_url(remote), git_remote_pushurl(remote)].compactMap { $0.map { String(cString: $0) } }
-        guard urls.contains(where: usesHTTP) else { return }
+        guard urls.contains(where: { RemoteURL($0).isHTTP }) else { return }
         let fallback = promptreg_certificates_deferred_file().map {
             Choice(
                 file: String(cString: $0), source: "libgit2's default",
@@ -61,7 +61,7 @@ enum CertificateLocations {
     /// that this libgit2 matches DNS names only), or one not signed by a trusted CA, saying which
     /// CA file it was checked against, where that file was chosen and how to choose another.
     static func untrusted(_ error: GitError, url: String) -> GitError {
-        guard usesHTTP(url) else { return error }
+        guard RemoteURL(url).isHTTP else { return error }
         let choice = lock.withLock { loaded }
         let host = RemoteURL(url).host ?? "the server"
         if error.message.contains("does not match with the expected CN") {
@@ -105,11 +105,5 @@ enum CertificateLocations {
         case GIT_CONFIG_LEVEL_GLOBAL, GIT_CONFIG_LEVEL_XDG: "the global git config"
         default: "the system git config"
         }
-    }
-
-    /// True for an http:// or https:// URL (any case).
-    private static func usesHTTP(_ url: String) -> Bool {
-        let lowered = url.lowercased()
-        return lowered.hasPrefix("https://") || lowered.hasPrefix("http://")
     }
 }

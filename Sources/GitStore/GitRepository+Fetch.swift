@@ -20,6 +20,7 @@ extension GitRepository {
                     git_fetch_options_init(&options, UInt32(GIT_FETCH_OPTIONS_VERSION))
                     options.callbacks = callbacks.table(payload: payload)
                     options.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE
+                    options.proxy_opts = Self.proxyOptions()
                     options.prune = GIT_FETCH_NO_PRUNE
                     options.update_fetchhead = 0
                     // Connecting first tells a server that is not there from a failure mid-transfer;

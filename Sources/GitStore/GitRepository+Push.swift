@@ -37,6 +37,7 @@ extension GitRepository {
                         var options = git_push_options()
                         git_push_options_init(&options, UInt32(GIT_PUSH_OPTIONS_VERSION))
                         options.callbacks = callbacks.table(payload: payload)
+                        options.proxy_opts = Self.proxyOptions()
                         try connect(remote.pointer, for: GIT_DIRECTION_PUSH, callbacks: callbacks, payload: payload, operation)
                         return git_remote_push(remote.pointer, &refspecs, &options)
                     }

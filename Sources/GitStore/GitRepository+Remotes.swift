@@ -60,7 +60,8 @@ extension GitRepository {
         _ operation: String
     ) throws {
         var table = callbacks.table(payload: payload)
-        let result = git_remote_connect(remote, direction, &table, nil, nil)
+        var proxy = Self.proxyOptions()
+        let result = git_remote_connect(remote, direction, &table, &proxy, nil)
         guard result < 0 else {
             callbacks.credentials.accepted()
             return
@@ -80,6 +81,16 @@ extension GitRepository {
                 operation: operation)
         }
         throw GitError(code: .unreachable, message: message, operation: operation)
+    }
+
+    /// Proxy options that let libgit2 find the proxy as git does: the remote's `remote.<name>.proxy`,
+    /// else `http.proxy`, else `https_proxy` / `http_proxy` from the environment, skipping hosts
+    /// `no_proxy` names (http(s) only; ssh connects directly).
+    static func proxyOptions() -> git_proxy_options {
+        var options = git_proxy_options()
+        git_proxy_options_init(&options, UInt32(GIT_PROXY_OPTIONS_VERSION))
+        options.type = GIT_PROXY_AUTO
+        return options
     }
 
     /// True for libgit2's messages of a refused login that carry no `GIT_EAUTH`: an http status of

@@ -75,7 +75,7 @@ package struct RemoteURL: Sendable, Equatable {
         let authority = rest.prefix { $0 != "/" }
         guard let at = authority.lastIndex(of: "@") else { return url }
         let userinfo = authority[..<at]
-        let isHTTP = url[..<schemeEnd.lowerBound].lowercased().hasPrefix("http")
+        let isHTTP = RemoteURL(url).isHTTP
         let shown: String
         if let colon = userinfo.firstIndex(of: ":") {
             shown = "\(userinfo[..<colon]):***"

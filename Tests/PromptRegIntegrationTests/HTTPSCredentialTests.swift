@@ -31,9 +31,10 @@ struct HTTPSCredentialTests {
             }
         }
 
-        /// Writes promptreg's global git config: the server's CA, then `lines` (`key = value` in `[credential]`).
-        func gitConfig(_ lines: [String]) throws {
-            var text = "[http]\n\tsslCAInfo = \(https.certificate.certificatePath)\n"
+        /// Writes promptreg's global git config: the server's CA and `http` (`key = value` in
+        /// `[http]`), then `lines` (in `[credential]`).
+        func gitConfig(_ lines: [String], http: [String] = []) throws {
+            var text = "[http]\n\tsslCAInfo = \(https.certificate.certificatePath)\n" + http.map { "\t\($0)\n" }.joined()
             if !lines.isEmpty { text += "[credential]\n" + lines.map { "\t\($0)\n" }.joined() }
             try Fixtures.write(text, to: "\(home)/.gitconfig")
         }
@@ -178,5 +179,36 @@ struct HTTPSCredentialTests {
         for (label, text) in outputs {
             #expect(!text.contains(Self.password), "\(label) printed the token:\n\(text)")
         }
+    }
+}
+
+@Suite("Proxies: http.proxy and https_proxy as git honours them, no_proxy skips them (tinyproxy on loopback)", .serialized)
+struct ProxyTests {
+    @Test("http.proxy in git config: clone and a write-through promote over https go through the proxy, with a token")
+    func configuredProxy() throws {
+        let world = try HTTPSCredentialTests.World()
+        defer { world.remove() }
+        let proxy = try HTTPProxy()
+        defer { proxy.stop() }
+        try world.gitConfig([], http: ["proxy = \(proxy.url)"])
+        _ = try world.cloneAndPromote(
+            environment: ["PROMPTREG_HTTP_TOKEN": HTTPSCredentialTests.password, "PROMPTREG_HTTP_USER": HTTPSCredentialTests.user])
+        #expect(proxy.tunnels().contains(world.host), "the proxy relayed \(proxy.tunnels()), not \(world.host)")
+    }
+
+    @Test("https_proxy from the environment is used; a host no_proxy names connects directly")
+    func environmentProxyAndNoProxy() throws {
+        let world = try HTTPSCredentialTests.World()
+        defer { world.remove() }
+        let proxy = try HTTPProxy()
+        defer { proxy.stop() }
+        let token = ["PROMPTREG_HTTP_TOKEN": HTTPSCredentialTests.password, "PROMPTREG_HTTP_USER": HTTPSCredentialTests.user]
+        let clone = world.https.world.directory.join("clone")
+        try world.promptreg(["clone", world.https.url, clone], environment: token.merging(["https_proxy": proxy.url]) { $1 })
+        let relayed = proxy.tunnels().count
+        #expect(relayed > 0, "https_proxy was not used")
+        try world.promptreg(
+            ["pull", "--registry", clone], environment: token.merging(["https_proxy": proxy.url, "no_proxy": "127.0.0.1"]) { $1 })
+        #expect(proxy.tunnels().count == relayed, "no_proxy did not skip the proxy: \(proxy.tunnels())")
     }
 }

@@ -673,3 +673,64 @@ public final class SSHAgent: @unchecked Sendable {
         try? FileManager.default.removeItem(atPath: directory)
     }
 }
+
+/// tinyproxy (Debian's `tinyproxy`) as an HTTP proxy on a free loopback port, in the foreground
+/// (`tinyproxy -d -c CONF`), logging every connection it makes; stopped by its process id.
+public final class HTTPProxy: @unchecked Sendable {
+    /// The loopback port it listens on.
+    public let port: Int
+    private let directory: String
+    private let process: ServerProcess
+
+    /// Writes the configuration (clients from 127.0.0.1 only, CONNECT to any port) and starts
+    /// tinyproxy, waiting at most `timeout` seconds until it accepts connections.
+    public init(timeout: TimeInterval = 10) throws {
+        port = try GitServers.freeLoopbackPort()
+        directory = (NSTemporaryDirectory() as NSString).appendingPathComponent("tinyproxy-\(port)-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try """
+            Port \(port)
+            Listen 127.0.0.1
+            Timeout 60
+            LogFile "\(directory)/tinyproxy.log"
+            LogLevel Connect
+            MaxClients 20
+            Allow 127.0.0.1
+
+            """.write(toFile: "\(directory)/tinyproxy.conf", atomically: true, encoding: .utf8)
+        let executable = ["/usr/bin/tinyproxy", "/usr/sbin/tinyproxy"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        guard let executable else {
+            throw GitServerError("tinyproxy is not installed (run scripts/install-deps.sh, or apt-get install tinyproxy)")
+        }
+        do {
+            process = try ServerProcess.startListening(
+                executable: executable, arguments: ["-d", "-c", "\(directory)/tinyproxy.conf"], environment: [:],
+                logPath: "\(directory)/stdout.log", port: port, timeout: timeout, name: "tinyproxy")
+        } catch {
+            try? FileManager.default.removeItem(atPath: directory)
+            throw error
+        }
+    }
+
+    deinit { stop() }
+
+    /// `http://127.0.0.1:PORT`.
+    public var url: String { "http://127.0.0.1:\(port)" }
+
+    /// The CONNECT requests it has relayed so far (`CONNECT host:port` of each).
+    public func tunnels() -> [String] {
+        let log = (try? String(contentsOfFile: "\(directory)/tinyproxy.log", encoding: .utf8)) ?? ""
+        return log.split(separator: "\n").compactMap { line in
+            line.range(of: "CONNECT ", options: .backwards).flatMap { range -> String? in
+                let target = line[range.upperBound...].split(separator: " ").first.map(String.init)
+                return line.contains("Request") ? target : nil
+            }
+        }
+    }
+
+    /// Stops tinyproxy and removes its directory.
+    public func stop() {
+        process.stop()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}
