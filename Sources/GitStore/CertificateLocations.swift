@@ -92,10 +92,10 @@ enum CertificateLocations {
                 change: "GIT_SSL_CAINFO wins over git's http.sslCAInfo: point it at the CA certificate that signed the server's, or unset it")
         }
         guard let file = try repository.configPath("http.sslCAInfo") else { return nil }
-        let where_ = try repository.configLevel("http.sslCAInfo").map(Self.describe) ?? "git config"
+        let level = try repository.configLevel("http.sslCAInfo").map(Self.describe) ?? "git config"
         return Choice(
-            file: file, source: "http.sslCAInfo in \(where_)",
-            change: "to trust it, point http.sslCAInfo in \(where_) at the CA certificate that signed it (or set GIT_SSL_CAINFO=FILE, which wins)")
+            file: file, source: "http.sslCAInfo in \(level)",
+            change: "to trust it, point http.sslCAInfo in \(level) at the CA certificate that signed it (or set GIT_SSL_CAINFO=FILE, which wins)")
     }
 
     /// A config level as messages name it.

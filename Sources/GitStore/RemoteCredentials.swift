@@ -28,7 +28,9 @@ final class RemoteCredentials {
     /// Makes the next credential of a type in `allowed` (libgit2's `GIT_CREDENTIAL_*` bits) in
     /// `out`, for the user named by the URL (`usernameFromURL`). Throws `.auth` for `operation`
     /// when nothing is left to offer.
-    func next(_ out: UnsafeMutablePointer<UnsafeMutablePointer<git_credential>?>?, usernameFromURL: String?, allowed: UInt32, _ operation: String) throws {
+    func next(
+        _ out: UnsafeMutablePointer<UnsafeMutablePointer<git_credential>?>?, usernameFromURL: String?, allowed: UInt32, _ operation: String
+    ) throws {
         let user = usernameFromURL ?? url.user
         if allowed & GIT_CREDENTIAL_SSH_KEY.rawValue != 0 {
             try nextSSH(out, user: user ?? Self.localUser, operation)
@@ -74,9 +76,13 @@ final class RemoteCredentials {
             sshOffers = (settings.agentSocket == nil ? [] : [.agent]) + settings.sshKeyFiles.map(SSHOffer.file)
         }
         guard let offer = sshOffers?.first else {
+            let server = "the ssh server \(url.hostName(bracketed: false) ?? "")"
             throw GitError(
                 code: .auth,
-                message: "\(url.hostName(bracketed: false) ?? "the server") accepted none of the ssh keys offered for user '\(user)'; tried: \(triedDescription)",
+                message: tried.isEmpty
+                    ? "\(server) asks for a key for user '\(user)' and there is none to offer: no ssh-agent is running "
+                        + "and no key file was found (~/.ssh/id_ed25519, id_ecdsa or id_rsa, or the one configured)"
+                    : "\(server) accepted none of the ssh keys offered for user '\(user)'; tried: \(triedDescription)",
                 operation: operation)
         }
         sshOffers?.removeFirst()
@@ -126,7 +132,9 @@ final class RemoteCredentials {
         }
         // Asked again while the server had our last answer: it refused that answer.
         if pending != nil { refused() }
-        if httpOffers == nil { httpOffers = (settings.credentialHelpers.isEmpty ? [] : [.helpers]) + (settings.httpToken == nil ? [] : [.token]) }
+        if httpOffers == nil {
+            httpOffers = (settings.credentialHelpers.isEmpty ? [] : [.helpers]) + (settings.httpToken == nil ? [] : [.token])
+        }
         while let offer = httpOffers?.first {
             httpOffers?.removeFirst()
             let answer: HTTPAnswer?
@@ -134,8 +142,9 @@ final class RemoteCredentials {
             case .helpers:
                 answer = askHelpers(user: user)
                 let names = settings.credentialHelpers.map(Self.name(ofHelper:)).joined(separator: ", ")
-                tried.append("git's credential helper\(settings.credentialHelpers.count == 1 ? "" : "s") \(names)"
-                    + (answer.map { ": user '\($0.user)'" } ?? ": no answer"))
+                tried.append(
+                    "git's credential helper\(settings.credentialHelpers.count == 1 ? "" : "s") \(names)"
+                        + (answer.map { ": user '\($0.user)'" } ?? ": no answer"))
             case .token:
                 let tokenUser = settings.httpToken?.user ?? user ?? "x-access-token"
                 answer = settings.httpToken.map { HTTPAnswer(user: tokenUser, password: $0.token, fromHelper: false, base: []) }

@@ -66,7 +66,9 @@ struct HTTPSCredentialTests {
         }
 
         /// Clones over https and promotes through it (write-through): both reach the server.
-        func cloneAndPromote(_ url: String? = nil, environment: [String: String] = [:], sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+        func cloneAndPromote(_ url: String? = nil, environment: [String: String] = [:], sourceLocation: SourceLocation = #_sourceLocation)
+            throws -> String
+        {
             let clone = https.world.directory.join("clone-\(UUID().uuidString.prefix(6))")
             try promptreg(["clone", url ?? https.url, clone], environment: environment, sourceLocation: sourceLocation)
             #expect(try Sync.stateCommit(clone) == Sync.stateCommit(https.world.upstream), sourceLocation: sourceLocation)
@@ -109,7 +111,10 @@ struct HTTPSCredentialTests {
         let target = world.https.world.directory.join("refused")
         let result = try world.promptreg(
             ["clone", world.https.url, target], environment: ["PROMPTREG_HTTP_TOKEN": "not-the-token-5e2"], expect: 69)
-        for part in ["refused the credentials (HTTP 401)", "user '\(Self.user)'", "credential helper", "the token from the environment", world.https.url] {
+        for part in [
+            "refused the credentials (HTTP 401)", "user '\(Self.user)'", "credential helper", "the token from the environment",
+            world.https.url,
+        ] {
             Sync.expectContains(result.stderr, part, "the refusal")
         }
         for secret in [wrong, "not-the-token-5e2"] {
@@ -123,7 +128,9 @@ struct HTTPSCredentialTests {
         #expect(!FileManager.default.fileExists(atPath: target))
     }
 
-    @Test("a session with the token in the URL prints it nowhere: clone, remote list (text and JSON), publish, promote, pull with the server down, follow, serve --follow")
+    @Test(
+        "a session with the token in the URL prints it nowhere: clone, remote list (text and JSON), publish, promote, pull with the server down, follow, serve --follow"
+    )
     func noSecretInAnyOutput() throws {
         let world = try World()
         defer { world.remove() }
@@ -146,12 +153,15 @@ struct HTTPSCredentialTests {
         world.https.server.stop()
         record("pull, server down", try world.promptreg(["pull", "--registry", clone], expect: 69))
         record("pull --json, server down", try world.promptreg(["pull", "--json", "--registry", clone], expect: 69))
-        record("promote, server down", try world.promptreg(["promote", "support-agent@1.0.0", "prod", "-m", "down", "--registry", clone], expect: 69))
+        record(
+            "promote, server down",
+            try world.promptreg(["promote", "support-agent@1.0.0", "prod", "-m", "down", "--registry", clone], expect: 69))
         Sync.expectContains(outputs.last!.1, "\(Self.user):***@", "the outage error")
 
         for json in [false, true] {
             let follow = try CLI.start(
-                ["follow", "support-agent", "--interval", "1", "--registry", clone] + (json ? ["--json"] : []), environment: world.environment())
+                ["follow", "support-agent", "--interval", "1", "--registry", clone] + (json ? ["--json"] : []),
+                environment: world.environment())
             Thread.sleep(forTimeInterval: 3.5)
             follow.process.terminate()
             let result = follow.finish()

@@ -97,7 +97,9 @@ final class SSHWorld {
             sourceLocation: sourceLocation)
         #expect(try Sync.stateCommit(world.upstream) == Sync.stateCommit(clone), sourceLocation: sourceLocation)
         #expect(try Sync.event(world.upstream)["message"] as? String == "over ssh", sourceLocation: sourceLocation)
-        try promptreg(["rollback", "prod", "reply-verifier", "-m", "back over ssh", "--registry", clone], environment: environment, sourceLocation: sourceLocation)
+        try promptreg(
+            ["rollback", "prod", "reply-verifier", "-m", "back over ssh", "--registry", clone], environment: environment,
+            sourceLocation: sourceLocation)
         #expect(try Sync.event(world.upstream)["message"] as? String == "back over ssh", sourceLocation: sourceLocation)
         try advanceUpstream()
         try promptreg(["pull", "--registry", clone], environment: environment, sourceLocation: sourceLocation)
@@ -189,7 +191,8 @@ struct SSHRemoteTests {
         try FileManager.default.removeItem(atPath: ssh.knownHosts)
         let other = ssh.world.directory.join("other-known-hosts")
         try Sync.git(target, ["config", "promptreg.knownHosts", other])
-        try ssh.promptreg(["remote", "add", "again", ssh.url, "--accept-new-host-key", "--registry", target],
+        try ssh.promptreg(
+            ["remote", "add", "again", ssh.url, "--accept-new-host-key", "--registry", target],
             environment: ["PROMPTREG_SSH_KEY": ssh.clientKey.path])
         #expect(try String(contentsOfFile: other, encoding: .utf8) == ssh.hostKeyLine() + "\n")
     }

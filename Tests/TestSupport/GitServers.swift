@@ -634,7 +634,8 @@ public final class SSHAgent: @unchecked Sendable {
     private let directory: String
     private let process: ServerProcess
 
-    /// Starts an agent with its socket in a fresh temporary directory and waits for the socket.
+    /// Starts an agent with its socket in a fresh temporary directory and waits until it answers
+    /// (`ssh-add -l` exits 1, "no identities", rather than 2, "cannot connect").
     public init(timeout: TimeInterval = 10) throws {
         directory = (NSTemporaryDirectory() as NSString).appendingPathComponent("ssh-agent-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -642,10 +643,10 @@ public final class SSHAgent: @unchecked Sendable {
         process = try ServerProcess.spawn(
             executable: "/usr/bin/ssh-agent", arguments: ["-D", "-a", socket], environment: [:], logPath: "\(directory)/agent.log")
         let deadline = Date().addingTimeInterval(timeout)
-        while !FileManager.default.fileExists(atPath: socket) {
+        while try sshAdd(["-l"]) != 1 {
             guard Date() < deadline, process.isRunning else {
                 stop()
-                throw GitServerError("ssh-agent did not create \(socket) within \(Int(timeout)) s")
+                throw GitServerError("ssh-agent did not answer on \(socket) within \(Int(timeout)) s")
             }
             usleep(20_000)
         }
@@ -655,16 +656,21 @@ public final class SSHAgent: @unchecked Sendable {
 
     /// Adds the private key `key` to the agent (`ssh-add`).
     public func add(_ key: SSHKeyPair) throws {
+        guard try sshAdd(["-q", key.path]) == 0 else { throw GitServerError("ssh-add \(key.path) failed") }
+    }
+
+    /// Runs `ssh-add arguments...` against this agent and returns its exit status.
+    private func sshAdd(_ arguments: [String]) throws -> Int32 {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/ssh-add")
-        process.arguments = ["-q", key.path]
+        process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(["SSH_AUTH_SOCK": socket]) { _, new in new }
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw GitServerError("ssh-add \(key.path) failed") }
+        return process.terminationStatus
     }
 
     /// Stops the agent and removes its directory.
