@@ -92,15 +92,13 @@ struct KnownHosts {
                 throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: file])
             }
         }
+        // A last line without its newline gets one first.
+        let existing = try Data(contentsOf: URL(fileURLWithPath: file))
+        let endsOpen = existing.last.map { $0 != UInt8(ascii: "\n") } ?? false
+        let text = (endsOpen ? "\n" : "") + line + "\n"
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: file))
         defer { try? handle.close() }
-        let end = try handle.seekToEnd()
-        var text = line + "\n"
-        if end > 0 {
-            try handle.seek(toOffset: end - 1)
-            if handle.readData(ofLength: 1) != Data("\n".utf8) { text = "\n" + text }
-            try handle.seekToEnd()
-        }
+        try handle.seekToEnd()
         try handle.write(contentsOf: Data(text.utf8))
     }
 
