@@ -7,7 +7,7 @@ struct CloneCommand: ParsableCommand {
         commandName: "clone",
         abstract: "Make a local registry that tracks a remote registry as its upstream.",
         discussion: """
-            Creates PATH (default ./.promptreg) and fetches every version and the state from URL, which becomes remote 'origin' and the upstream every write goes through. URL is a path, file://, git://, http(s):// (smart HTTP) or ssh:// where libgit2 supports it. The remote's refs are fetched into refs/promptreg-remotes/origin/ and local refs only move forward. --trust-state pins a minimum: the remote's state must be that state or descend from it.
+            Creates PATH (default ./.promptreg) and fetches every version and the state from URL, which becomes remote 'origin' and the upstream every write goes through. URL is a path, file://, git://, http(s):// (smart HTTP), ssh://[user@]host[:port]/path or [user@]host:path (ssh, port 22). ssh keys come from the ssh-agent, then ~/.ssh/id_ed25519, id_ecdsa, id_rsa (or only $PROMPTREG_SSH_KEY / git config promptreg.sshKey); the host key must be in ~/.ssh/known_hosts unless --accept-new-host-key. https credentials: the URL's, git's credential helpers, then $PROMPTREG_HTTP_TOKEN (user $PROMPTREG_HTTP_USER, default x-access-token). The remote's refs are fetched into refs/promptreg-remotes/origin/ and local refs only move forward. --trust-state pins a minimum: the remote's state must be that state or descend from it.
 
             Examples:
               promptreg clone git://git.example.com/prompts.git

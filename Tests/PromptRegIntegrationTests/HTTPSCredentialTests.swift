@@ -82,14 +82,22 @@ struct HTTPSCredentialTests {
         func remove() { https.remove() }
     }
 
-    @Test("credential.helper 'store --file=...' answers: clone and a write-through promote over https")
+    @Test("credential.helper 'store --file=...' answers: clone and a write-through promote over https; every helper gets store")
     func storeHelper() throws {
         let world = try World()
         defer { world.remove() }
         let store = world.https.world.directory.join("git-credentials")
+        let log = world.https.world.directory.join("helper.log")
         try Fixtures.write("https://\(Self.user):\(Self.password)@\(world.host)\n", to: store)
-        try world.gitConfig(["helper = store --file=\(store)"])
+        try world.gitConfig([
+            "helper = store --file=\(store)",
+            "helper = \"!f() { echo \\\"action=$1\\\" >> \(log); cat >> \(log); }; f\"",
+        ])
         _ = try world.cloneAndPromote()
+        let helperLog = try String(contentsOfFile: log, encoding: .utf8)
+        Sync.expectContains(helperLog, "action=store", "the second helper's log")
+        #expect(!helperLog.contains("action=get"), "the second helper was asked although the first answered")
+        #expect(!helperLog.contains("action=erase"))
     }
 
     @Test("PROMPTREG_HTTP_TOKEN (with PROMPTREG_HTTP_USER) answers when no helper does")
