@@ -71,11 +71,15 @@ final class RemoteCallbacks {
     /// it is unknown and the settings accept a new one (its line is then appended); otherwise
     /// throws `.hostKey` with the key's fingerprint and the line that would trust it.
     private func checkHostKey(_ certificate: UnsafeMutablePointer<git_cert>?) throws {
-        guard let certificate, certificate.pointee.cert_type == GIT_CERT_HOSTKEY_LIBSSH2 else { return }
-        let hostKey = UnsafeRawPointer(certificate).assumingMemoryBound(to: git_cert_hostkey.self).pointee
         let host = url.hostName(bracketed: true) ?? "?"
-        guard hostKey.type.rawValue & GIT_CERT_SSH_RAW.rawValue != 0, let raw = hostKey.hostkey, hostKey.hostkey_len > 0 else {
-            throw GitError(code: .hostKey, message: "libgit2 gave no host key of \(host) to check", operation: operation)
+        // Anything but a libssh2 host key with its raw blob cannot be checked, so it is refused.
+        let hostKey = certificate.flatMap { certificate in
+            certificate.pointee.cert_type == GIT_CERT_HOSTKEY_LIBSSH2
+                ? UnsafeRawPointer(certificate).assumingMemoryBound(to: git_cert_hostkey.self).pointee : nil
+        }
+        guard let hostKey, hostKey.type.rawValue & GIT_CERT_SSH_RAW.rawValue != 0, let raw = hostKey.hostkey, hostKey.hostkey_len > 0
+        else {
+            throw GitError(code: .hostKey, message: "libgit2 gave no ssh host key of \(host) to check", operation: operation)
         }
         let key = SSHHostKey(blob: Data(bytes: raw, count: hostKey.hostkey_len))
         guard let refusal = settings.knownHosts.refusal(of: key, host: host) else { return }
