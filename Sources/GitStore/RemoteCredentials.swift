@@ -91,8 +91,13 @@ final class RemoteCredentials {
             tried.append("the ssh-agent's keys")
             try check(git_credential_ssh_key_from_agent(out, user), operation)
         case .file(let file):
-            guard FileManager.default.isReadableFile(atPath: file) else {
+            guard let contents = FileManager.default.contents(atPath: file) else {
                 tried.append("the key \(file) (missing or unreadable)")
+                return try nextSSH(out, user: user, operation)
+            }
+            // libssh2 would stop the whole login at a key it cannot decrypt, before the next one.
+            guard !Self.isEncrypted(contents) else {
+                tried.append("the key \(file) (passphrase-protected: not read; add it to the ssh-agent)")
                 return try nextSSH(out, user: user, operation)
             }
             tried.append("the key \(file)")
@@ -102,6 +107,24 @@ final class RemoteCredentials {
                     out, user, FileManager.default.fileExists(atPath: publicKey) ? publicKey : nil, file, nil),
                 operation)
         }
+    }
+
+    /// True for a private key file that needs a passphrase: a PEM key with an `ENCRYPTED` header,
+    /// or an OpenSSH key (`openssh-key-v1`) whose cipher is not `none`.
+    static func isEncrypted(_ contents: Data) -> Bool {
+        let text = String(decoding: contents, as: UTF8.self)
+        if text.contains("ENCRYPTED") { return true }
+        let begin = "-----BEGIN OPENSSH PRIVATE KEY-----"
+        guard let start = text.range(of: begin), let end = text.range(of: "-----END", range: start.upperBound..<text.endIndex),
+            let body = Data(base64Encoded: text[start.upperBound..<end.lowerBound].filter { !$0.isWhitespace })
+        else { return false }
+        // The magic "openssh-key-v1\0", then the cipher's name as a length-prefixed string.
+        let bytes = [UInt8](body)
+        let magic = 15
+        guard bytes.count > magic + 4 else { return false }
+        let length = bytes[magic..<(magic + 4)].reduce(0) { $0 << 8 | Int($1) }
+        guard magic + 4 + length <= bytes.count else { return false }
+        return String(decoding: bytes[(magic + 4)..<(magic + 4 + length)], as: UTF8.self) != "none"
     }
 
     /// The user this process runs as: ssh's default login name.

@@ -135,6 +135,20 @@ struct SSHRemoteTests {
         try ssh.roundTrip(environment: ["PROMPTREG_SSH_KEY": ssh.clientKey.path])
     }
 
+    @Test("a passphrase-protected key file is skipped, saying so, and the next key file is offered")
+    func passphraseProtectedKeyIsSkipped() throws {
+        let ssh = try SSHWorld()
+        defer { ssh.remove() }
+        try ssh.trustHostKey()
+        let locked = "\(ssh.home)/.ssh/id_ed25519"
+        let made = try GitServers.tool("ssh-keygen", ["-q", "-t", "ed25519", "-N", "a passphrase", "-f", locked])
+        try #require(made.status == 0, "ssh-keygen: \(made.output)")
+        let refused = try ssh.promptreg(["clone", ssh.url, ssh.world.directory.join("refused")], expect: 69)
+        Sync.expectContains(refused.stderr, "\(locked) (passphrase-protected", "the refusal")
+        try FileManager.default.copyItem(atPath: ssh.clientKey.path, toPath: "\(ssh.home)/.ssh/id_rsa")
+        try ssh.roundTrip(environment: [:])
+    }
+
     @Test("an scp-style URL (user@host:path, port 22 on a loopback address of its own)")
     func scpStyleURL() throws {
         let address = "127.0.0.\(Int.random(in: 2...250))"
