@@ -4,10 +4,12 @@ import Foundation
     import Glibc
 #endif
 
-// Git servers on 127.0.0.1 for end-to-end tests of remotes: `git daemon` (git://) and lighttpd
+// Git servers on 127.0.0.1 for end-to-end tests of remotes: `git daemon` (git://), lighttpd
 // running stock git's `git http-backend` (smart HTTP, or HTTPS with a self-signed certificate
-// made by `openssl` at run time). Each listens on a free port chosen at run
-// time, runs in its own process group (so stopping it also stops the connection handlers, hooks
+// made by `openssl` at run time, optionally behind basic authentication) and OpenSSH's `sshd`
+// (ssh, key-only), with an `ssh-agent` and a tinyproxy HTTP proxy beside them. Each listens on a
+// free port chosen at run time (sshd on port 22 of another loopback address for scp-like URLs),
+// runs in its own process group (so stopping it also stops the connection handlers, hooks
 // and CGI programs it forked) and is stopped with SIGKILL: processes started from the test
 // runner's threads may inherit a signal mask that blocks SIGTERM.
 
