@@ -170,9 +170,9 @@ struct HTTPSCredentialTests {
             let follow = try CLI.start(
                 ["follow", "support-agent", "--interval", "1", "--registry", clone] + (json ? ["--json"] : []),
                 environment: world.environment())
+            defer { Self.stop(follow) }
             Thread.sleep(forTimeInterval: 3.5)
-            follow.process.terminate()
-            let result = follow.finish()
+            let result = Self.stop(follow)
             Sync.expectContains(result.stderr, "stale", "follow's stale lines")
             record("follow\(json ? " --json" : "")", result)
         }
@@ -180,16 +180,13 @@ struct HTTPSCredentialTests {
         let port = try GitServers.freeLoopbackPort()
         let serve = try CLI.start(
             ["serve", "--port", "\(port)", "--follow", "origin", "--interval", "1", "--registry", clone], environment: world.environment())
-        defer {
-            if serve.process.isRunning { serve.process.terminate() }
-        }
+        defer { Self.stop(serve) }
         let deadline = Date().addingTimeInterval(20)
         while !GitServers.acceptsConnections(port: port) && Date() < deadline { usleep(50_000) }
         Thread.sleep(forTimeInterval: 2.5)
         let health = try GitServers.tool("curl", ["-s", "http://127.0.0.1:\(port)/healthz"]).output
         let metrics = try GitServers.tool("curl", ["-s", "http://127.0.0.1:\(port)/metrics"]).output
-        serve.process.terminate()
-        record("serve", serve.finish())
+        record("serve", Self.stop(serve))
         outputs.append(("healthz", health))
         outputs.append(("metrics", metrics))
         Sync.expectContains(health, "***", "healthz's last error")
@@ -197,6 +194,20 @@ struct HTTPSCredentialTests {
         for (label, text) in outputs {
             #expect(!text.contains(Self.password), "\(label) printed the token:\n\(text)")
         }
+    }
+
+    /// Stops a started promptreg by its process id (SIGTERM, then SIGKILL after 5 s) and returns
+    /// what it printed; does nothing more when it has exited already.
+    @discardableResult
+    private static func stop(_ running: CLI.RunningProcess) -> CLI.Result {
+        let process = running.process
+        if process.isRunning {
+            kill(process.processIdentifier, SIGTERM)
+            let deadline = Date().addingTimeInterval(5)
+            while process.isRunning && Date() < deadline { usleep(20_000) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        }
+        return running.finish()
     }
 }
 
