@@ -12,6 +12,9 @@ import Testing
 struct HTTPSCredentialTests {
     static let user = "alice"
     static let password = "pa55-Tok3n-s3cret-91c4"
+    /// A user the server knows and refuses access (403).
+    static let deniedUser = "bob"
+    static let deniedPassword = "b0b-Tok3n-8d21"
 
     /// An HTTPS world whose server requires `user`/`password`, and promptreg's home directory
     /// (its global git config).
@@ -20,7 +23,9 @@ struct HTTPSCredentialTests {
         let home: String
 
         init() throws {
-            https = try HTTPSWorld(basicAuth: (HTTPSCredentialTests.user, HTTPSCredentialTests.password))
+            https = try HTTPSWorld(
+                basicAuth: (HTTPSCredentialTests.user, HTTPSCredentialTests.password),
+                deniedUser: (HTTPSCredentialTests.deniedUser, HTTPSCredentialTests.deniedPassword))
             home = https.world.directory.join("home")
             do {
                 try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
@@ -134,6 +139,19 @@ struct HTTPSCredentialTests {
         Sync.expectContains(helperLog, "host=\(world.host)", "the helper's log")
         Sync.expectContains(helperLog, "password=\(wrong)", "what erase was given")
         #expect(!FileManager.default.fileExists(atPath: target))
+    }
+
+    @Test("a user the server knows but refuses (HTTP 403): exit 69 saying so and naming the user, not the token")
+    func forbiddenUser() throws {
+        let world = try World()
+        defer { world.remove() }
+        let result = try world.promptreg(
+            ["clone", world.https.url, world.https.world.directory.join("refused")],
+            environment: ["PROMPTREG_HTTP_TOKEN": Self.deniedPassword, "PROMPTREG_HTTP_USER": Self.deniedUser], expect: 69)
+        for part in ["HTTP 403", "user '\(Self.deniedUser)'", world.https.url] {
+            Sync.expectContains(result.stderr, part, "the refusal")
+        }
+        #expect(!result.stderr.contains(Self.deniedPassword))
     }
 
     @Test(

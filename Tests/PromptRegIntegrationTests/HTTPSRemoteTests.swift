@@ -16,15 +16,20 @@ final class HTTPSWorld {
     let certificate: SelfSignedCertificate
     let server: SmartHTTPServer
 
-    /// With `basicAuth`, the server requires that user and password (HTTP basic authentication);
+    /// With `basicAuth`, the server requires that user and password (HTTP basic authentication;
+    /// `deniedUser` logs in and gets 403);
     /// the certificate has the subject alternative `names` given, or the default ones.
-    init(basicAuth: (user: String, password: String)? = nil, names: [String]? = nil) throws {
+    init(
+        basicAuth: (user: String, password: String)? = nil, deniedUser: (user: String, password: String)? = nil,
+        names: [String]? = nil
+    ) throws {
         world = try SyncWorld(label: "https")
         do {
             let directory = world.directory.join("tls")
             certificate = try names.map { try SelfSignedCertificate.generate(in: directory, names: $0) }
                 ?? SelfSignedCertificate.generate(in: directory)
-            server = try SmartHTTPServer(basePath: world.served, certificate: certificate, basicAuth: basicAuth)
+            server = try SmartHTTPServer(
+                basePath: world.served, certificate: certificate, basicAuth: basicAuth, deniedUser: deniedUser)
         } catch {
             world.remove()
             throw error

@@ -123,6 +123,8 @@ public final class SmartHTTPServer: GitServer, @unchecked Sendable {
     public let certificate: SelfSignedCertificate?
     /// The user name and password HTTP basic authentication requires of every request; nil for none.
     public let basicAuth: (user: String, password: String)?
+    /// A second user whose login is accepted and then refused access (403); nil for none.
+    public let deniedUser: (user: String, password: String)?
     /// The directory holding lighttpd's configuration, error log (where `git http-backend`'s
     /// standard error goes too) and request-body spool; removed on deinit.
     public let configDirectory: String
@@ -136,25 +138,31 @@ public final class SmartHTTPServer: GitServer, @unchecked Sendable {
     /// Writes the configuration, starts lighttpd on a free loopback port (or `port`) in the
     /// foreground (`lighttpd -D -f CONF`) and waits (at most `timeout` seconds) until it accepts
     /// connections. With `certificate` it serves HTTPS only; with `basicAuth` every request needs
-    /// that user and password (lighttpd's mod_auth, plain user file), else gets 401.
+    /// that user and password (lighttpd's mod_auth, plain user file), else gets 401; `deniedUser`
+    /// (with `basicAuth`) logs in and gets 403 (mod_access).
     public init(
         basePath: String, port: Int? = nil, certificate: SelfSignedCertificate? = nil,
-        basicAuth: (user: String, password: String)? = nil, timeout: TimeInterval = 10
+        basicAuth: (user: String, password: String)? = nil, deniedUser: (user: String, password: String)? = nil,
+        timeout: TimeInterval = 10
     ) throws {
         self.basePath = basePath
         self.port = try port ?? GitServers.freeLoopbackPort()
         self.certificate = certificate
         self.basicAuth = basicAuth
+        self.deniedUser = deniedUser
         configDirectory = (NSTemporaryDirectory() as NSString).appendingPathComponent(
             "lighttpd-\(self.port)-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(atPath: "\(configDirectory)/uploads", withIntermediateDirectories: true)
-        if let basicAuth {
-            try "\(basicAuth.user):\(basicAuth.password)\n".write(toFile: "\(configDirectory)/users", atomically: true, encoding: .utf8)
+        let users = [basicAuth, deniedUser].compactMap { $0 }
+        if !users.isEmpty {
+            try users.map { "\($0.user):\($0.password)\n" }.joined()
+                .write(toFile: "\(configDirectory)/users", atomically: true, encoding: .utf8)
         }
         try Self.configuration(
             basePath: basePath, port: self.port, directory: configDirectory,
             backend: try GitServers.gitExecPath() + "/git-http-backend", certificate: certificate,
-            usersFile: basicAuth == nil ? nil : "\(configDirectory)/users"
+            usersFile: users.isEmpty ? nil : "\(configDirectory)/users",
+            deniedAuthorization: deniedUser.map { "Basic " + Data("\($0.user):\($0.password)".utf8).base64EncodedString() }
         )
         .write(toFile: configPath, atomically: true, encoding: .utf8)
         do {
@@ -199,10 +207,11 @@ public final class SmartHTTPServer: GitServer, @unchecked Sendable {
 
     /// The lighttpd configuration: mod_alias maps `/git` to the backend, mod_cgi runs it, mod_setenv
     /// gives it the project root; with `certificate`, mod_openssl serves the port over TLS; with
-    /// `usersFile` (`user:password` lines), mod_auth requires basic authentication for `/git`.
+    /// `usersFile` (`user:password` lines), mod_auth requires basic authentication for `/git`; a
+    /// request whose `Authorization` header is `deniedAuthorization` gets 403 (mod_access).
     static func configuration(
         basePath: String, port: Int, directory: String, backend: String, certificate: SelfSignedCertificate?,
-        usersFile: String? = nil
+        usersFile: String? = nil, deniedAuthorization: String? = nil
     ) -> String {
         func quoted(_ text: String) -> String {
             "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
@@ -221,11 +230,12 @@ public final class SmartHTTPServer: GitServer, @unchecked Sendable {
             auth.backend = "plain"
             auth.backend.plain.userfile = \(quoted($0))
             auth.require = ( "/git" => ( "method" => "basic", "realm" => "git", "require" => "valid-user" ) )
+            \(deniedAuthorization.map { "$REQUEST_HEADER[\"Authorization\"] == \(quoted($0)) { url.access-deny = ( \"\" ) }" } ?? "")
 
             """
         } ?? ""
         return """
-            server.modules = ( \(usersFile == nil ? "" : "\"mod_auth\", \"mod_authn_file\", ")"mod_alias", "mod_setenv", "mod_cgi" )
+            server.modules = ( \(usersFile == nil ? "" : "\"mod_auth\", \"mod_authn_file\", \"mod_access\", ")"mod_alias", "mod_setenv", "mod_cgi" )
             server.bind = "127.0.0.1"
             server.port = \(port)
             server.document-root = \(quoted(basePath))
