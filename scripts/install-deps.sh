@@ -4,7 +4,8 @@
 #   git (stock git, to check interoperability), GNU time (the benchmark's memory figure),
 #   lighttpd (smart HTTP in the sync tests) with lighttpd-mod-openssl and openssl (HTTPS with a
 #   self-signed certificate in the HTTPS remote tests), strace (which files a process opens),
-#   curl and wrk (server tests), openssh-client (ssh-keygen: stock git's signature checks),
+#   curl and wrk (server tests), openssh-client (ssh-keygen: stock git's signature checks;
+#   ssh-agent), openssh-server (sshd: the ssh remote tests), tinyproxy (the proxy tests),
 #   Python's jsonschema + PyYAML for the schema tests, and openapi-spec-validator +
 #   schemathesis (PyPI) for the server's API tests.
 set -euo pipefail
@@ -30,7 +31,9 @@ command -v openssl >/dev/null || missing+=(openssl)   # makes the HTTPS remote t
 command -v strace >/dev/null || missing+=(strace)     # the HTTPS remote tests check which files a process opens
 command -v curl >/dev/null || missing+=(curl)   # the HTTP client of the server tests
 command -v wrk >/dev/null || missing+=(wrk)     # load for the server's robustness tests and benchmark
-command -v ssh-keygen >/dev/null || missing+=(openssh-client)   # stock git verifies SSH-signed commits with it
+command -v ssh-keygen >/dev/null || missing+=(openssh-client)   # stock git verifies SSH-signed commits with it; ssh-agent in the ssh remote tests
+[ -x /usr/sbin/sshd ] || missing+=(openssh-server)   # the ssh remote tests' own sshd on loopback
+command -v tinyproxy >/dev/null || [ -x /usr/sbin/tinyproxy ] || missing+=(tinyproxy)   # the HTTP proxy of the proxy tests
 if [ ${#missing[@]} -gt 0 ]; then
   echo "install-deps: installing ${missing[*]}"
   as_root apt-get update -qq

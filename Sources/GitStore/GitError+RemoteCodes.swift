@@ -16,4 +16,9 @@ extension GitError.Code {
     package static let auth = Self.other(GIT_EAUTH.rawValue)
     /// The server's TLS certificate was refused (libgit2's `GIT_ECERTIFICATE`).
     package static let certificate = Self.other(GIT_ECERTIFICATE.rawValue)
+    /// The server's TLS certificate does not name the URL's host.
+    package static let certificateMismatch = Self.other(-1004)
+    /// The ssh server's host key is not in known_hosts, or differs from the one there; the error's
+    /// `hostKey` carries the key's fingerprint and the line that would trust it.
+    package static let hostKey = Self.other(-1003)
 }

@@ -25,12 +25,15 @@ package struct GitError: Error, CustomStringConvertible, Sendable {
     package let message: String
     /// The operation that failed, e.g. `read blob 3f2a...`.
     package let operation: String
+    /// For `.hostKey`: the refused ssh host key, its fingerprint and the known_hosts line that trusts it.
+    package let hostKey: HostKeyRefusal?
 
-    /// Creates an error for `operation` with `code` and `message`.
-    package init(code: Code, message: String, operation: String) {
+    /// Creates an error for `operation` with `code` and `message` (and, for `.hostKey`, the refusal).
+    package init(code: Code, message: String, operation: String, hostKey: HostKeyRefusal? = nil) {
         self.code = code
         self.message = message
         self.operation = operation
+        self.hostKey = hostKey
     }
 
     /// `operation: message`.

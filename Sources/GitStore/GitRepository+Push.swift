@@ -23,22 +23,23 @@ extension GitRepository {
     @discardableResult
     package func push(remote: String, updates: [PushUpdate]) throws -> String {
         guard !updates.isEmpty else { return "" }
-        return try withRemote(remote) { remote, url in
-            let operation = "push to \(url)"
+        return try withRemote(remote) { remote in
+            let operation = remote.operation("push to")
             guard Set(updates.map(\.destination)).count == updates.count else {
                 throw GitError(
                     code: .other(GIT_EINVALIDSPEC.rawValue), message: "the same reference is pushed twice",
                     operation: operation)
             }
-            let callbacks = RemoteCallbacks(operation: operation, updates: updates)
+            let callbacks = remote.callbacks(operation, updates: updates)
             try withPushRefspecs(updates) { refspecs in
                 try withStringArray(refspecs) { refspecs in
                     try CallbackBridge(callbacks).perform(operation) { payload in
                         var options = git_push_options()
                         git_push_options_init(&options, UInt32(GIT_PUSH_OPTIONS_VERSION))
-                        options.callbacks = RemoteCallbacks.table(payload: payload)
-                        try connect(remote, for: GIT_DIRECTION_PUSH, callbacks: options.callbacks, operation)
-                        return git_remote_push(remote, &refspecs, &options)
+                        options.callbacks = callbacks.table(payload: payload)
+                        options.proxy_opts = Self.proxyOptions()
+                        try connect(remote.pointer, for: GIT_DIRECTION_PUSH, callbacks: callbacks, payload: payload, operation)
+                        return git_remote_push(remote.pointer, &refspecs, &options)
                     }
                 }
             }

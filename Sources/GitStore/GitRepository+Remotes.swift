@@ -15,7 +15,7 @@ extension GitRepository {
                 options.fetchspec = refspecs.first.map { UnsafePointer($0) }
                 options.flags = UInt32(GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC.rawValue)
                 try withGitObject(
-                    "add remote \(String(cString: name)) at \(url)",
+                    "add remote \(String(cString: name)) at \(RemoteURL.redacted(url))",
                     make: { git_remote_create_with_opts(&$0, url, &options) }, free: git_remote_free
                 ) { _ in }
             }
@@ -51,30 +51,66 @@ extension GitRepository {
         try check(git_remote_delete(handle, name), "remove remote \(name)")
     }
 
-    /// Connects `remote` for `direction` with `callbacks`. Any failure to connect (refused, no such
-    /// host, no repository at that path) throws `.unreachable` for `operation`, except `.auth` and
-    /// `.certificate`.
+    /// Connects `remote` for `direction` with `callbacks` (lent to libgit2 at `payload`). Any
+    /// failure to connect (refused, no such host, no repository at that path) throws
+    /// `.unreachable` for `operation`, except `.auth`, `.certificate` and `.hostKey`. Once
+    /// connected, credentials a helper gave are stored back; refused ones are erased.
     func connect(
-        _ remote: OpaquePointer, for direction: git_direction, callbacks: git_remote_callbacks, _ operation: String
+        _ remote: OpaquePointer, for direction: git_direction, callbacks: RemoteCallbacks, payload: UnsafeMutableRawPointer,
+        _ operation: String
     ) throws {
-        var callbacks = callbacks
-        let result = git_remote_connect(remote, direction, &callbacks, nil, nil)
-        guard result < 0 else { return }
-        let error = GitError.last(result, operation)
-        guard error.code != .auth else { throw error }
-        guard error.code != .certificate else {
-            throw CertificateLocations.untrusted(error, url: git_remote_url(remote).map { String(cString: $0) } ?? "")
+        var table = callbacks.table(payload: payload)
+        var proxy = Self.proxyOptions()
+        let result = git_remote_connect(remote, direction, &table, &proxy, nil)
+        guard result < 0 else {
+            callbacks.credentials.accepted()
+            return
         }
-        throw GitError(code: .unreachable, message: error.message, operation: operation)
+        let url = git_remote_url(remote).map { String(cString: $0) } ?? ""
+        let error = GitError.last(result, operation)
+        let message = RemoteURL.redacting(url, in: error.message)
+        if error.code == .certificate { throw CertificateLocations.untrusted(error, url: url) }
+        if error.code == .auth || Self.isAuthenticationFailure(message) {
+            callbacks.credentials.refused()
+            let forbidden = message.contains("403")
+            throw GitError(
+                code: .auth,
+                message: forbidden
+                    ? "the server refused access (HTTP 403) to the credentials sent; tried: \(callbacks.credentials.triedDescription)"
+                    : "\(message); tried: \(callbacks.credentials.triedDescription)",
+                operation: operation)
+        }
+        throw GitError(code: .unreachable, message: message, operation: operation)
     }
 
-    /// Lends `body` the remote `remote` and its URL: the configured remote of that name if there is
-    /// one, else an in-memory remote for `remote` taken as a path or URL. For an http(s):// remote,
-    /// loads the CA certificates to verify its server against first.
-    func withRemote<T>(_ remote: String, _ body: (_ remote: OpaquePointer, _ url: String) throws -> T) throws -> T {
+    /// Proxy options that let libgit2 find the proxy as git does: the remote's `remote.<name>.proxy`,
+    /// else `http.proxy`, else `https_proxy` / `http_proxy` from the environment, skipping hosts
+    /// `no_proxy` names (http(s) only; ssh connects directly).
+    static func proxyOptions() -> git_proxy_options {
+        var options = git_proxy_options()
+        git_proxy_options_init(&options, UInt32(GIT_PROXY_OPTIONS_VERSION))
+        options.type = GIT_PROXY_AUTO
+        return options
+    }
+
+    /// True for libgit2's messages of a refused login that carry no `GIT_EAUTH`: an http status of
+    /// 401 or 403, too many authentication replays, an ssh session that did not authenticate.
+    private static func isAuthenticationFailure(_ message: String) -> Bool {
+        ["status code: 401", "status code: 403", "authentication replays", "authenticate SSH session"].contains {
+            message.contains($0)
+        }
+    }
+
+    /// Lends `body` the remote `remote`: the configured remote of that name if there is one, else
+    /// an in-memory remote for `remote` taken as a path or URL. For an http(s):// remote, loads the
+    /// CA certificates to verify its server against first. `acceptingNewHostKey` lets its
+    /// callbacks trust (and record) an unknown ssh host key.
+    func withRemote<T>(_ remote: String, acceptingNewHostKey: Bool = false, _ body: (LentRemote) throws -> T) throws -> T {
+        let settings = try RemoteSettings(self, acceptingNewHostKey: acceptingNewHostKey)
         let lend: (OpaquePointer) throws -> T = { pointer in
             try CertificateLocations.prepare(for: pointer, in: self)
-            return try body(pointer, git_remote_url(pointer).map { String(cString: $0) } ?? remote)
+            return try body(
+                LentRemote(pointer: pointer, url: git_remote_url(pointer).map { String(cString: $0) } ?? remote, settings: settings))
         }
         var valid: Int32 = 0
         if git_remote_name_is_valid(&valid, remote) == 0, valid == 1 {
@@ -86,7 +122,42 @@ extension GitRepository {
             }
         }
         return try withGitObject(
-            "open remote \(remote)", make: { git_remote_create_anonymous(&$0, handle, remote) }, free: git_remote_free,
-            lend)
+            "open remote \(RemoteURL.redacted(remote))", make: { git_remote_create_anonymous(&$0, handle, remote) },
+            free: git_remote_free, lend)
+    }
+
+    /// Connects to `remote` (a configured remote's name or a path or URL) and disconnects: for an
+    /// ssh remote whose host key is unknown, the key is trusted and its line appended to the
+    /// known_hosts file (a changed key is still refused). Throws like `fetch` when the connection fails.
+    package func acceptNewHostKey(of remote: String) throws {
+        try withRemote(remote, acceptingNewHostKey: true) { remote in
+            guard RemoteURL(remote.url).isSSH else { return }
+            let operation = remote.operation("connect to")
+            let callbacks = remote.callbacks(operation)
+            try CallbackBridge(callbacks).perform(operation) { payload in
+                try connect(remote.pointer, for: GIT_DIRECTION_FETCH, callbacks: callbacks, payload: payload, operation)
+                git_remote_disconnect(remote.pointer)
+                return 0
+            }
+        }
+    }
+}
+
+/// A remote lent to one network operation: libgit2's object, its URL as configured (secrets
+/// included: never shown) and the settings its callbacks use.
+struct LentRemote {
+    /// libgit2's remote.
+    let pointer: OpaquePointer
+    /// The URL as configured.
+    let url: String
+    /// Where credentials and known hosts are found.
+    let settings: RemoteSettings
+
+    /// `verb` and the redacted URL, e.g. `fetch from https://user:***@host/repo`.
+    func operation(_ verb: String) -> String { "\(verb) \(RemoteURL.redacted(url))" }
+
+    /// The callbacks of `operation` on this remote, checking `updates` when it is a push.
+    func callbacks(_ operation: String, updates: [PushUpdate] = []) -> RemoteCallbacks {
+        RemoteCallbacks(operation: operation, url: url, settings: settings, updates: updates)
     }
 }

@@ -51,6 +51,8 @@ public enum ErrorReport {
         case .propose: "promptreg propose NAME@VERSION CHANNEL -m \"...\", then promptreg approve ID -m \"...\" by another signer"
         case .upgrade: "install a newer promptreg (promptreg --version shows this one)"
         case .overrideGate: "promptreg promote ... --override-gate -m \"the reason\" (recorded in the log)"
+        case .acceptNewHostKey:
+            "after checking the fingerprint: promptreg clone URL PATH --accept-new-host-key, promptreg remote add NAME URL --accept-new-host-key, or git config promptreg.acceptNewHostKey true"
         case .cloneRegistry:
             "promptreg clone URL PATH; with stock git: git clone --mirror URL PATH, or git fetch URL '+refs/promptreg/*:refs/promptreg/*'"
         }

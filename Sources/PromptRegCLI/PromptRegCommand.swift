@@ -89,35 +89,54 @@ extension PromptRegCommand {
 /// Rewriting of the raw command line before it is parsed.
 enum CommandLineArguments {
     /// Options every command takes, accepted before the subcommand as with git and kubectl.
-    static let globalOptions: Set<String> = ["--registry", "--actor"]
+    static let globalOptions: Set<String> = ["--registry", "--actor", "--sign-with"]
+    /// Those of `globalOptions` only writes use (`WriteOptions`): before a command that writes
+    /// nothing they are accepted and dropped, as they would change nothing.
+    static let writeOptions: Set<String> = ["--actor", "--sign-with"]
     /// Flags accepted before the subcommand the same way.
     static let globalFlags: Set<String> = ["--json"]
 
-    /// `arguments` with global options given before the subcommand moved after it (before a `--`).
+    /// `arguments` with global options given before the subcommand moved after it (before a `--`);
+    /// `--actor` and `--sign-with` only into a command that writes.
     static func normalised(_ arguments: [String]) -> [String] {
-        var leading: [String] = []
+        var leading: [ArraySlice<String>] = []
         var index = 0
         while index < arguments.count {
             let argument = arguments[index]
             let name = argument.split(separator: "=", maxSplits: 1).first.map(String.init) ?? argument
             if globalFlags.contains(argument) {
-                leading.append(argument)
+                leading.append(arguments[index...index])
                 index += 1
                 continue
             }
             guard globalOptions.contains(name) else { break }
-            leading.append(argument)
-            if !argument.contains("="), index + 1 < arguments.count {
-                leading.append(arguments[index + 1])
-                index += 1
-            }
-            index += 1
+            let count = !argument.contains("=") && index + 1 < arguments.count ? 2 : 1
+            leading.append(arguments[index..<(index + count)])
+            index += count
         }
-        guard !leading.isEmpty else { return arguments }
+        guard index > 0 else { return arguments }
         var rest = Array(arguments[index...])
+        let writes = takesWriteOptions(rest)
+        let moved = leading.filter { option in
+            writes || !writeOptions.contains(option.first?.split(separator: "=", maxSplits: 1).first.map(String.init) ?? "")
+        }
         let insertAt = rest.firstIndex(of: "--") ?? rest.count
-        rest.insert(contentsOf: leading, at: insertAt)
+        rest.insert(contentsOf: moved.joined(), at: insertAt)
         return rest
+    }
+
+    /// False when the (possibly nested) subcommand `arguments` begin with is known and takes no
+    /// `WriteOptions`; true otherwise (the parser then reports what is wrong).
+    private static func takesWriteOptions(_ arguments: [String]) -> Bool {
+        var candidates = PromptRegCommand.configuration.subcommands
+        var found: ParsableCommand.Type?
+        for name in arguments {
+            guard let command = candidates.first(where: { $0._commandName == name }) else { break }
+            found = command
+            candidates = command.configuration.subcommands
+        }
+        guard let found else { return true }
+        return Mirror(reflecting: found.init()).children.contains { $0.value is OptionGroup<WriteOptions> }
     }
 
     /// Refuses `promptreg help TOPIC` for a topic that is not a command (the parser would print

@@ -7,7 +7,7 @@ struct CloneCommand: ParsableCommand {
         commandName: "clone",
         abstract: "Make a local registry that tracks a remote registry as its upstream.",
         discussion: """
-            Creates PATH (default ./.promptreg) and fetches every version and the state from URL, which becomes remote 'origin' and the upstream every write goes through. URL is a path, file://, git://, http(s):// (smart HTTP) or ssh:// where libgit2 supports it. The remote's refs are fetched into refs/promptreg-remotes/origin/ and local refs only move forward. --trust-state pins a minimum: the remote's state must be that state or descend from it.
+            Creates PATH (default ./.promptreg) and fetches every version and the state from URL, which becomes remote 'origin' and the upstream every write goes through. URL is a path, file://, git://, http(s):// (smart HTTP), ssh://[user@]host[:port]/path or [user@]host:path (ssh, port 22). ssh keys come from the ssh-agent, then ~/.ssh/id_ed25519, id_ecdsa, id_rsa (or only $PROMPTREG_SSH_KEY / git config promptreg.sshKey); the host key must be in ~/.ssh/known_hosts unless --accept-new-host-key. https credentials: the URL's, git's credential helpers, then $PROMPTREG_HTTP_TOKEN (user $PROMPTREG_HTTP_USER, default x-access-token). The remote's refs are fetched into refs/promptreg-remotes/origin/ and local refs only move forward. --trust-state pins a minimum: the remote's state must be that state or descend from it.
 
             Examples:
               promptreg clone git://git.example.com/prompts.git
@@ -23,6 +23,8 @@ struct CloneCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Refuse a remote state older than this (SEQ:COMMIT).", valueName: "seq:commit"))
     var trustState: String?
 
+    @OptionGroup var hostKey: HostKeyOptions
+
     @OptionGroup var output: OutputOptions
 
     func run() throws {
@@ -35,9 +37,10 @@ struct CloneCommand: ParsableCommand {
             }
             return (seq, parts[1])
         }
-        let (registry, status) = try Registry.clone(from: url, to: path, trusting: minimum)
+        let (registry, status) = try Registry.clone(
+            from: url, to: path, trusting: minimum, acceptingNewHostKey: hostKey.acceptNewHostKey)
         if output.json { return try Output.json(status) }
-        Output.line("cloned \(url) into \(registry.path): state \(status.stateSeq) (\(status.stateCommit.prefix(12)))")
+        Output.line("cloned \(RemoteURLs.redacted(url)) into \(registry.path): state \(status.stateSeq) (\(status.stateCommit.prefix(12)))")
     }
 }
 
@@ -129,12 +132,23 @@ struct RemoteAddCommand: RegistryCommand {
     @Argument(help: ArgumentHelp("Where it is: a path, file://, git://, http(s):// or ssh:// URL.", valueName: "url"))
     var url: String
 
+    @OptionGroup var hostKey: HostKeyOptions
     @OptionGroup var registryOptions: RegistryOptions
 
     func run(on registry: Registry) throws {
-        try registry.addRemote(name, url: url)
-        Output.line("remote \(name) added: \(url) (make it the upstream with 'promptreg remote set-upstream \(name)')")
+        try registry.addRemote(name, url: url, acceptingNewHostKey: hostKey.acceptNewHostKey)
+        Output.line("remote \(name) added: \(RemoteURLs.redacted(url)) (make it the upstream with 'promptreg remote set-upstream \(name)')")
     }
+}
+
+/// `--accept-new-host-key`: the explicit opt-in to trust an ssh server's host key on first use.
+struct HostKeyOptions: ParsableArguments {
+    @Flag(
+        name: .long,
+        help: ArgumentHelp(
+            "Trust an ssh server's host key that is not known yet, and add it to known_hosts.",
+            discussion: "Check the fingerprint first. A key that differs from a known one is always refused. Without this flag (or git config promptreg.acceptNewHostKey true) an unknown key is refused with its fingerprint and the line to add."))
+    var acceptNewHostKey = false
 }
 
 /// `promptreg remote list`.

@@ -88,7 +88,7 @@ final class StreamingRequest: NSObject, URLSessionDataDelegate, @unchecked Senda
     ) {
         guard let http = response as? HTTPURLResponse, http.statusCode == 200 else {
             let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-            continuation.finish(throwing: PromptRegError(.unavailable, "\(response.url?.absoluteString ?? "the server") answered HTTP \(status)"))
+            continuation.finish(throwing: PromptRegError(.unavailable, "\(response.url.map { RemoteURLs.redacted($0.absoluteString) } ?? "the server") answered HTTP \(status)"))
             completionHandler(.cancel)
             return
         }

@@ -38,7 +38,7 @@ public struct ServerFollowSource: FollowSource {
                         await observe(await reading(targets, announced: head))
                     }
                 }
-                throw PromptRegError(.unavailable, "\(server.absoluteString) closed the watch stream")
+                throw PromptRegError(.unavailable, "\(RemoteURLs.redacted(server.absoluteString)) closed the watch stream")
             } catch {
                 stream.cancel()
                 if Task.isCancelled { return }
@@ -71,7 +71,7 @@ public struct ServerFollowSource: FollowSource {
             + "/v1/bundles/\(target.name)/resolve"
         components.queryItems = [URLQueryItem(name: "channel", value: target.channel)]
             + (target.subject.map { [URLQueryItem(name: "subject", value: $0)] } ?? [])
-        guard let url = components.url else { throw PromptRegError(.usage, "cannot make a URL for \(target.name) from \(server.absoluteString)") }
+        guard let url = components.url else { throw PromptRegError(.usage, "cannot make a URL for \(target.name) from \(RemoteURLs.redacted(server.absoluteString))") }
         let (data, response) = try await URLSession.shared.data(for: URLRequest(url: url))
         let status = (response as? HTTPURLResponse)?.statusCode ?? 0
         switch status {
@@ -104,7 +104,7 @@ public struct ServerFollowSource: FollowSource {
     private func unreachable(_ error: any Error) -> PromptRegError {
         if let error = error as? PromptRegError { return error }
         return PromptRegError(
-            .unavailable, "cannot reach \(server.absoluteString): \(error.localizedDescription)",
+            .unavailable, "cannot reach \(RemoteURLs.redacted(server.absoluteString)): \(error.localizedDescription)",
             fix: "check that promptreg serve runs there; answers stay at the last verified state meanwhile")
     }
 }

@@ -40,6 +40,26 @@ struct NewcomerParsingTests {
         #expect(promote.registryOptions.registry == "R")
     }
 
+    @Test("--actor and --sign-with before the subcommand: a write gets them, a read accepts and drops them")
+    func writeOptionsBeforeAnySubcommand() throws {
+        let promote = try #require(
+            try PromptRegCommand.parseAsRoot(
+                CommandLineArguments.normalised(["--sign-with", "K", "--actor", "x", "promote", "a@1.0.0", "prod", "-m", "m"]))
+                as? PromoteCommand)
+        #expect(promote.write.actor == "x")
+        #expect(promote.write.signWith == "K")
+        let create = try #require(
+            try PromptRegCommand.parseAsRoot(CommandLineArguments.normalised(["--actor=x", "channel", "create", "qa", "-m", "m"]))
+                as? ChannelCreateCommand)
+        #expect(create.write.actor == "x")
+
+        let status = CommandLineArguments.normalised(["--registry", "R", "--actor", "x", "--sign-with", "K", "status"])
+        #expect(status == ["status", "--registry", "R"])
+        let parsed = try #require(try PromptRegCommand.parseAsRoot(status) as? StatusCommand)
+        #expect(parsed.registryOptions.registry == "R")
+        #expect(CommandLineArguments.normalised(["--actor", "x", "channel", "list"]) == ["channel", "list"])
+    }
+
     @Test("global options before a nested subcommand (channel list) work too")
     func registryBeforeNestedSubcommand() throws {
         let arguments = CommandLineArguments.normalised(["--registry", "R", "channel", "list"])

@@ -16,11 +16,20 @@ final class HTTPSWorld {
     let certificate: SelfSignedCertificate
     let server: SmartHTTPServer
 
-    init() throws {
+    /// With `basicAuth`, the server requires that user and password (HTTP basic authentication;
+    /// `deniedUser` logs in and gets 403);
+    /// the certificate has the subject alternative `names` given, or the default ones.
+    init(
+        basicAuth: (user: String, password: String)? = nil, deniedUser: (user: String, password: String)? = nil,
+        names: [String]? = nil
+    ) throws {
         world = try SyncWorld(label: "https")
         do {
-            certificate = try SelfSignedCertificate.generate(in: world.directory.join("tls"))
-            server = try SmartHTTPServer(basePath: world.served, certificate: certificate)
+            let directory = world.directory.join("tls")
+            certificate = try names.map { try SelfSignedCertificate.generate(in: directory, names: $0) }
+                ?? SelfSignedCertificate.generate(in: directory)
+            server = try SmartHTTPServer(
+                basePath: world.served, certificate: certificate, basicAuth: basicAuth, deniedUser: deniedUser)
         } catch {
             world.remove()
             throw error
@@ -129,6 +138,36 @@ struct HTTPSRemoteTests {
         #expect(pulled == 0)
         #expect(trustedOpens.contains(https.certificate.certificatePath))
         #expect(!trustedOpens.contains(bundle), "with GIT_SSL_CAINFO set, pull still opened \(bundle)")
+    }
+
+    @Test("a certificate that names 127.0.0.1 only as an IP address: the refusal says the name does not match and why")
+    func nameMismatchSaysSo() throws {
+        let https = try HTTPSWorld(names: ["IP:127.0.0.1"])
+        defer { https.remove() }
+        let result = try Self.promptreg(
+            ["clone", https.url, https.world.directory.join("clone")], environment: ["GIT_SSL_CAINFO": https.certificate.certificatePath],
+            expect: 69)
+        for part in ["does not name 127.0.0.1", "DNS names only", "fix:"] {
+            Sync.expectContains(result.stderr, part, "the refusal")
+        }
+        #expect(!result.stderr.contains("not trusted"), "a name mismatch was reported as an untrusted CA: \(result.stderr)")
+    }
+
+    @Test("the CA message says where the CA file came from: GIT_SSL_CAINFO, or http.sslCAInfo in which config")
+    func caSourceIsNamed() throws {
+        let https = try HTTPSWorld()
+        defer { https.remove() }
+        let other = try SelfSignedCertificate.generate(in: https.world.directory.join("other-ca"))
+        let clone = try https.cloneWithTLSRemote()
+        let fromEnvironment = try Self.promptreg(["pull", "tls", "--registry", clone], environment: ["GIT_SSL_CAINFO": other.certificatePath], expect: 69)
+        for part in ["not trusted", other.certificatePath, "GIT_SSL_CAINFO in the environment", "wins over"] {
+            Sync.expectContains(fromEnvironment.stderr, part, "the refusal")
+        }
+        try Sync.git(clone, ["config", "http.sslCAInfo", other.certificatePath])
+        let fromConfig = try Self.promptreg(["pull", "tls", "--registry", clone], expect: 69)
+        for part in ["not trusted", other.certificatePath, "http.sslCAInfo in the registry's git config"] {
+            Sync.expectContains(fromConfig.stderr, part, "the refusal")
+        }
     }
 
     /// Runs the built `promptreg arguments...` with `environment` over this process's, but with

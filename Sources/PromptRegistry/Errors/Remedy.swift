@@ -43,4 +43,7 @@ public enum Remedy: Sendable, Equatable {
     case propose
     /// Install a newer promptreg: the registry holds state this version does not understand.
     case upgrade
+    /// Trust an ssh server's host key on first use (after checking its fingerprint), recording it
+    /// in known_hosts; a changed key is never accepted this way.
+    case acceptNewHostKey
 }

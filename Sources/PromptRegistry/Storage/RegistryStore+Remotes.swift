@@ -4,10 +4,19 @@ import GitStore
 public struct RemoteInfo: Sendable, Codable, Equatable {
     /// The remote's name, e.g. `origin`.
     public let name: String
-    /// Where it is: a path, `file://`, `git://`, `http(s)://` or `ssh://` URL.
+    /// Where it is: a path, `file://`, `git://`, `http(s)://` or `ssh://` URL, with any password or
+    /// token in it redacted (`RemoteURLs.redacted`); the stored config keeps the URL as given.
     public let url: String
     /// True for the remote every write goes through.
     public let upstream: Bool
+}
+
+/// The one form of a remote's URL that may leave the process.
+public enum RemoteURLs {
+    /// `url` with the password or token in its userinfo replaced by `***` (`https://user:***@host/path`;
+    /// an http(s) user name alone counts as a token: `https://***@host/path`); other URLs and
+    /// paths unchanged. Use it wherever a URL is shown or logged.
+    public static func redacted(_ url: String) -> String { RemoteURL.redacted(url) }
 }
 
 /// One reference update sent by a push.
@@ -29,9 +38,12 @@ extension RegistryStore {
         trackingPrefix(remote) + reference.dropFirst("refs/promptreg/".count)
     }
 
-    /// Adds remote `name` at `url`, fetching promptreg's refs into its own namespace.
-    func addRemote(_ name: String, url: String) throws {
+    /// Adds remote `name` at `url`, fetching promptreg's refs into its own namespace. With
+    /// `acceptingNewHostKey`, an ssh server whose host key is not known yet is connected to first
+    /// and its key recorded in known_hosts (a changed key is refused; nothing is added then).
+    func addRemote(_ name: String, url: String, acceptingNewHostKey: Bool = false) throws {
         try remoteCall {
+            if acceptingNewHostKey { try repository.acceptNewHostKey(of: url) }
             try repository.addRemote(
                 named: name, url: url, fetchRefspec: "+refs/promptreg/*:\(Self.trackingPrefix(name))*")
         }
@@ -40,7 +52,9 @@ extension RegistryStore {
     /// Every configured remote, sorted by name, with which one is the upstream.
     func remotes() throws -> [RemoteInfo] {
         let upstream = try upstream()
-        return try remoteCall { try repository.remotes() }.map { RemoteInfo(name: $0.name, url: $0.url, upstream: $0.name == upstream) }
+        return try remoteCall { try repository.remotes() }.map {
+            RemoteInfo(name: $0.name, url: RemoteURL.redacted($0.url), upstream: $0.name == upstream)
+        }
     }
 
     /// The URL of remote `name`; nil when there is no such remote.
@@ -127,14 +141,31 @@ extension RegistryStore {
 
     /// The promptreg form of a failure while talking to a remote.
     private static func remoteError(_ error: GitError) -> PromptRegError {
+        if let refusal = error.hostKey {
+            let fix =
+                switch refusal.kind {
+                case .unknown:
+                    "check the fingerprint with the server's owners (on the server: ssh-keygen -lf its host key), then add this line to \(refusal.file): \(refusal.line)"
+                case .changed(let file, let line):
+                    "ask the server's owners whether its key changed; only if it did, replace line \(line) of \(file) with: \(refusal.line)"
+                }
+            return PromptRegError(
+                .unavailable, error.description, fix: fix, remedy: refusal.kind == .unknown ? .acceptNewHostKey : nil)
+        }
+        if error.code == .certificateMismatch {
+            return PromptRegError(
+                .unavailable, error.description,
+                fix: "use the host name the server's certificate was issued for in the URL, or give the server a certificate for the name in the URL")
+        }
         if error.code == .unreachable || error.code == .auth || error.code == .certificate {
             return PromptRegError(
                 .unavailable, error.description,
                 fix: error.code == .unreachable
                     ? "check that the server is up and the URL is right; local reads keep working from this copy"
                     : error.code == .certificate
-                        ? "trust the server's CA: point git's http.sslCAInfo (registry or global config) or GIT_SSL_CAINFO at its PEM file"
-                        : "check the credentials for this remote")
+                        ? "trust the CA that signed the server's certificate, where the message says the CA file was chosen"
+                        : "check the credentials for this remote: an ssh key the server authorizes (in the ssh-agent or a key file), "
+                            + "or for https a credential helper's, a token's or the URL's user and password")
         }
         if error.code == .rejected {
             return PromptRegError(

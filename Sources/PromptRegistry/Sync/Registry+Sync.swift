@@ -6,10 +6,13 @@ extension Registry {
 
     /// Makes a local registry at `path` that tracks `url` as remote `origin`, its upstream, and
     /// fetches everything. With `trusting`, the remote's state must be that state or descend from
-    /// it (a new host's pinned minimum).
+    /// it (a new host's pinned minimum); with `anchor`, every state commit must pass its checks
+    /// (see `pull(from:trusting:)`). With `acceptingNewHostKey`, an ssh server's host key that
+    /// is not known yet is trusted and recorded in known_hosts (a changed one is refused).
     @discardableResult
     public static func clone(
-        from url: String, to path: String, trusting minimum: (seq: Int64, commit: String)? = nil, anchor: AllowedSigners? = nil
+        from url: String, to path: String, trusting minimum: (seq: Int64, commit: String)? = nil,
+        anchor: AllowedSigners? = nil, acceptingNewHostKey: Bool = false
     ) throws -> (registry: Registry, sync: SyncResult) {
         guard !FileManager.default.fileExists(atPath: path) || ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).isEmpty
         else {
@@ -25,7 +28,7 @@ extension Registry {
         let registry = Registry(store: store)
         do {
             let sync = try registry.withStore { store in
-                try store.addRemote("origin", url: url)
+                try store.addRemote("origin", url: url, acceptingNewHostKey: acceptingNewHostKey)
                 try store.setUpstream("origin")
                 return try registry.remoteSync(store, "origin", trusting: anchor).pull(trusting: trusted)
             }
@@ -37,13 +40,15 @@ extension Registry {
     }
 
     /// Adds remote `name` at `url` (a path, `file://`, `git://`, `http(s)://` or `ssh://` URL).
-    public func addRemote(_ name: String, url: String) throws {
+    /// With `acceptingNewHostKey`, connects to an ssh server first and records its host key in
+    /// known_hosts when it is not known yet (a changed one is refused and nothing is added).
+    public func addRemote(_ name: String, url: String, acceptingNewHostKey: Bool = false) throws {
         try Names.checkRemote(name)
         try withStore { store in
             guard try store.remoteURL(name) == nil else {
                 throw PromptRegError(.conflict, "remote \(name) exists already", fix: "remove it first, or choose another name")
             }
-            try store.addRemote(name, url: url)
+            try store.addRemote(name, url: url, acceptingNewHostKey: acceptingNewHostKey)
         }
     }
 
