@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import PromptRegistry
 
 /// `promptreg clone`.
@@ -12,6 +13,7 @@ struct CloneCommand: ParsableCommand {
             Examples:
               promptreg clone git://git.example.com/prompts.git
               promptreg clone https://git.example.com/p.git ./p --trust-state 42:3f2a...
+              promptreg clone ssh://git@git.example.com/prompts.git /srv/agent/.promptreg --trust /etc/agent/allowed_signers
             """)
 
     @Argument(help: ArgumentHelp("The remote registry.", valueName: "url"))
@@ -25,6 +27,14 @@ struct CloneCommand: ParsableCommand {
 
     @OptionGroup var hostKey: HostKeyOptions
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Trust only state this allowed_signers file trusts, now and in every later command on the clone.",
+            discussion: "Default: $PROMPTREG_TRUST. Every state commit fetched is replayed and must be signed as the file demands (exit 68, nothing cloned); the file's absolute path is recorded as git config promptreg.trust in the clone.",
+            valueName: "file"))
+    var trust: String?
+
     @OptionGroup var output: OutputOptions
 
     func run() throws {
@@ -37,8 +47,12 @@ struct CloneCommand: ParsableCommand {
             }
             return (seq, parts[1])
         }
+        let anchorFile = (trust ?? ProcessInfo.processInfo.environment[RegistryOptions.trustVariable]).flatMap { $0.isEmpty ? nil : $0 }
+        let anchorPath = anchorFile.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+        let anchor = try anchorPath.map { try AllowedSigners(contentsOf: $0) }
         let (registry, status) = try Registry.clone(
-            from: url, to: path, trusting: minimum, acceptingNewHostKey: hostKey.acceptNewHostKey)
+            from: url, to: path, trusting: minimum, anchor: anchor, acceptingNewHostKey: hostKey.acceptNewHostKey)
+        if let anchorPath { try registry.setConfiguredTrustPath(anchorPath) }
         if output.json { return try Output.json(status) }
         Output.line("cloned \(RemoteURLs.redacted(url)) into \(registry.path): state \(status.stateSeq) (\(status.stateCommit.prefix(12)))")
     }

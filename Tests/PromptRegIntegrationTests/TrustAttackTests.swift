@@ -298,5 +298,26 @@ struct TrustAttackTests {
             try ForgedCommit.move(mirror, channel: "prod", bundle: "support-agent", to: "1.0.1", digest: try attack.digest("1.0.1"), signature: .none)
         }
         try attack.expectRefusedEverywhere(why: "unsigned", prodStays: "1.0.0")
+        // A new host cloning with the anchor gets nothing; one cloned before the forgery with
+        // --trust records the anchor for every later command.
+        let fresh = attack.world.test.directory.join("fresh")
+        let refused = try CLI.run(["clone", attack.url, fresh, "--trust", attack.world.allowedSigners])
+        #expect(refused.status == 68 && refused.stderr.contains("unsigned"), "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: fresh))
+    }
+
+    @Test("clone --trust verifies what it fetches and records the anchor for the clone's later commands")
+    func cloneRecordsAnchor() throws {
+        let attack = try AttackWorld()
+        defer { attack.remove() }
+        let host = attack.world.test.directory.join("anchored")
+        let cloned = try CLI.run(["clone", attack.url, host, "--trust", attack.world.allowedSigners])
+        #expect(cloned.status == 0, "\(cloned.stderr)")
+        #expect(try StockGit.run(host, ["config", "promptreg.trust"]).output.contains("allowed_signers"))
+        try attack.forgeAndPush { mirror in
+            try ForgedCommit.move(mirror, channel: "prod", bundle: "support-agent", to: "1.0.1", digest: try attack.digest("1.0.1"), signature: .none)
+        }
+        let pull = try CLI.run(["pull", "--registry", host])
+        #expect(pull.status == 68 && pull.stderr.contains("unsigned"), "\(pull.stderr)")
     }
 }

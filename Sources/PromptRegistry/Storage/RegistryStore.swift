@@ -157,6 +157,11 @@ final class RegistryStore {
         (try? repository.configValue(key)) ?? nil
     }
 
+    /// Sets git config `key` to `value` in this registry's own config.
+    func setConfig(_ key: String, to value: String) throws {
+        try translatingGitErrors { try repository.setConfig(key, to: value) }
+    }
+
     /// The files at which `tree` differs from the tree `base` (nil: empty) becomes with `files`
     /// set (nil removes a file or a directory); nil when the trees are identical, byte for byte
     /// (an empty list: they differ in an entry that is not a file). Computed in memory: nothing

@@ -13,6 +13,12 @@ extension Registry {
         withStore { $0.configValue("promptreg.signingkey") }
     }
 
+    /// Records `file` (an allowed_signers file) as this registry's trust anchor in its git config
+    /// (`promptreg.trust`), so every later handle opened through the configuration uses it.
+    public func setConfiguredTrustPath(_ file: String) throws {
+        try withStore { try $0.setConfig("promptreg.trust", to: file) }
+    }
+
     /// The trust anchor (an allowed_signers file) this registry's git config names
     /// (`promptreg.trust`), if any; a relative path is taken from the registry's directory.
     public func configuredTrustPath() -> String? {
