@@ -83,6 +83,6 @@ struct ChannelDeleteCommand: RegistryCommand {
 
     func run(on registry: Registry) throws {
         let event = try registry.deleteChannel(name, message: write.message(or: "delete channel \(name)"), actor: write.prepare(registry))
-        try EventPrinter.print(event, json: output.json)
+        try EventPrinter.print(event, json: output.json, pushedTo: try registry.writeUpstream())
     }
 }

@@ -29,7 +29,7 @@ struct KillCommand: RegistryCommand {
     func run(on registry: Registry) throws {
         // Without -m the library refuses the kill (usage, exit 64): a kill needs its reason.
         let event = try registry.kill(name, channel: channel, reason: write.message(or: ""), actor: write.prepare(registry))
-        try EventPrinter.print(event, json: output.json)
+        try EventPrinter.print(event, json: output.json, pushedTo: try registry.writeUpstream())
     }
 }
 
@@ -58,6 +58,6 @@ struct ReviveCommand: RegistryCommand {
     func run(on registry: Registry) throws {
         let event = try registry.revive(
             name, channel: channel, message: write.message(or: "revive \(name) on \(channel)"), actor: write.prepare(registry))
-        try EventPrinter.print(event, json: output.json)
+        try EventPrinter.print(event, json: output.json, pushedTo: try registry.writeUpstream())
     }
 }

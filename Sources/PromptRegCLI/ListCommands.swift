@@ -16,6 +16,7 @@ struct ListCommand: RegistryCommand {
     @OptionGroup var output: OutputOptions
 
     func run(on registry: Registry) throws {
+        UpstreamNote.print(for: registry)
         let result = try registry.list()
         if output.json {
             try Output.json(result.items)
@@ -49,6 +50,7 @@ struct VersionsCommand: RegistryCommand {
     @OptionGroup var output: OutputOptions
 
     func run(on registry: Registry) throws {
+        UpstreamNote.print(for: registry)
         let result = try registry.versions(of: name)
         if output.json {
             try Output.json(result.items)

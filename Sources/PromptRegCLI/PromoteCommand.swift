@@ -63,7 +63,7 @@ struct PromoteCommand: RegistryCommand {
                 channel: source, to: channel, bundles: names, message: write.message(or: "promote \(source) to \(channel)"),
                 actor: actor, overrideGate: overrideGate ? write.message : nil)
         }
-        try EventPrinter.print(event, json: output.json)
+        try EventPrinter.print(event, json: output.json, pushedTo: try registry.writeUpstream())
     }
 }
 
@@ -102,15 +102,17 @@ struct RollbackCommand: RegistryCommand {
         let event = try registry.rollback(
             channel: channel, bundles: names, to: version, message: write.message(or: "rollback \(channel)"),
             actor: write.prepare(registry))
-        try EventPrinter.print(event, json: output.json)
+        try EventPrinter.print(event, json: output.json, pushedTo: try registry.writeUpstream())
     }
 }
 
 /// Prints what a state commit did.
 enum EventPrinter {
-    static func print(_ event: StateEvent, json: Bool) throws {
+    /// Prints `event`; `pushedTo` is the remote the write went through, if any (text only: the
+    /// JSON is the event as the log stores it).
+    static func print(_ event: StateEvent, json: Bool, pushedTo remote: String? = nil) throws {
         if json { return try Output.json(event) }
-        Output.line("\(event.action.rawValue) (seq \(event.seq)):")
+        Output.line("\(event.action.rawValue) (seq \(event.seq))\(remote.map { ", pushed to \($0)" } ?? ""):")
         for change in event.changes { Output.line("  \(describe(change, of: event))") }
     }
 

@@ -114,6 +114,14 @@ struct ProposalsCommand: RegistryCommand {
     @OptionGroup var output: OutputOptions
 
     func run(on registry: Registry) throws {
+        // Proposals are made and approved upstream: list what the upstream has, or say why not.
+        if let view = try registry.upstreamView() {
+            do {
+                _ = try registry.pull()
+            } catch let error as PromptRegError {
+                Output.error("note: could not pull from \(view.remote) (\(error.message)): these are the proposals this clone knew when it last pulled")
+            }
+        }
         let proposals = try registry.proposals()
         if output.json { return try Output.json(proposals.map { ProposalWire($0, landed: false, seq: nil) }) }
         guard !proposals.isEmpty else { return Output.line("no pending proposals") }

@@ -54,6 +54,6 @@ struct PublishCommand: RegistryCommand {
             policy: BundlePolicy(allowFloatingModel: allowFloatingModel, allowSecrets: allowSecrets),
             actor: write.prepare(registry))
         if output.json { return try Output.json(result) }
-        Output.line("published \(result.name)@\(result.version) \(result.digest)")
+        Output.line("published \(result.name)@\(result.version) \(result.digest)\(try registry.writeUpstream().map { ", pushed to \($0)" } ?? "")")
     }
 }

@@ -59,6 +59,7 @@ struct ResolveCommand: TrustingCommand {
     var trustOptions: TrustOptions { options.trust }
 
     func run(on registry: Registry) throws {
+        UpstreamNote.print(for: registry)
         try Self.print(try registry.resolve(try options.request()), json: output.json)
     }
 
@@ -99,6 +100,7 @@ struct LockCommand: TrustingCommand {
     }
 
     func run(on registry: Registry) throws {
+        UpstreamNote.print(for: registry)
         let pins = try registry.pins(names, channel: channel)
         guard let outputFile else { return try Output.json(pins) }
         do {

@@ -58,6 +58,8 @@ struct ResolveShortPath {
         } else {
             request = .pinned(parsed)
         }
-        try ResolveCommand.print(try options.open().resolve(request, trusting: nil), json: json)
+        let registry = try options.open()
+        UpstreamNote.print(for: registry)
+        try ResolveCommand.print(try registry.resolve(request, trusting: nil), json: json)
     }
 }

@@ -25,6 +25,7 @@ struct ShowCommand: RegistryCommand {
     @OptionGroup var output: OutputOptions
 
     func run(on registry: Registry) throws {
+        UpstreamNote.print(for: registry)
         let bundle = try registry.show(try BundleReference(parsing: reference))
         if let layer {
             guard let document = bundle.layerDocuments[layer] else {

@@ -18,11 +18,16 @@ struct StatusCommand: RegistryCommand {
     @OptionGroup var output: OutputOptions
 
     func run(on registry: Registry) throws {
+        UpstreamNote.print(for: registry)
         let status = try registry.status()
         if output.json {
             try Output.json(status.items)
         } else if status.items.isEmpty, status.complete {
-            Output.line("no channel points anywhere yet: promptreg promote NAME@VERSION CHANNEL -m \"...\"")
+            if let view = try registry.upstreamView(), view.lastFetched == nil {
+                Output.line("nothing here yet: this registry never pulled from its upstream \(view.remote): promptreg pull")
+            } else {
+                Output.line("no channel points anywhere yet: promptreg promote NAME@VERSION CHANNEL -m \"...\"")
+            }
         } else {
             Output.table(
                 ["BUNDLE", "CHANNEL", "VERSION", "DIGEST", "TRAFFIC", "SET", "BY", "KILLED"],
@@ -68,6 +73,7 @@ struct LogCommand: RegistryCommand {
     }
 
     func run(on registry: Registry) throws {
+        UpstreamNote.print(for: registry)
         let events = try registry.log(bundle: name, channel: channel, limit: count)
         if output.json { return try Output.json(events) }
         for event in events {

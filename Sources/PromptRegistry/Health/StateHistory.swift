@@ -6,8 +6,9 @@ enum HistoryTrust: Equatable {
     /// As `verify`, writers and pulls check it: each commit signed as its parent's trust policy
     /// demands (nothing before the first policy), and allowed by it.
     case policy
-    /// As a host with a trust anchor (the allowed_signers file it ships with): every commit
-    /// signed by a key the anchor allows at its time, and allowed by its parent's trust policy.
+    /// As a host with a trust anchor (the allowed_signers file it ships with): everything
+    /// `policy` checks, and every commit signed by a key the anchor allows at its time, allowed
+    /// by its parent's trust policy with the principals the anchor gives that key.
     case anchor(AllowedSigners)
 
     /// The key under which the newest commit verified this way is remembered in the
@@ -133,14 +134,13 @@ struct StateHistory {
                 sawCurrentFormat = true
                 if let mismatch = try treeProblem(state, event, parent: parent) { messages.append(mismatch) }
             }
+            // The policy's own rules always; with an anchor, its signatures too (a superset).
             let authority = try signatures.authority(after: parent)
-            let signers: SignatureCheck.Signers =
-                switch trust {
-                case .anchor(let anchor) where !(endorsed && authority == nil && event.action != .trustPolicy):
-                    .reader(anchor, policy: authority?.policy)
-                case .policy, .anchor: .policy(authority)
-                }
-            messages += try signatures.problems(state, event, parent: parent, signers: signers)
+            messages += try signatures.problems(state, event, parent: parent, signers: .policy(authority))
+            if case .anchor(let anchor) = trust, !(endorsed && authority == nil && event.action != .trustPolicy) {
+                let anchored = try signatures.problems(state, event, parent: parent, signers: .reader(anchor, policy: authority?.policy))
+                messages += anchored.filter { !messages.contains($0) }
+            }
         } catch let error as PromptRegError {
             messages.append(error.message)
         } catch {
@@ -195,7 +195,9 @@ extension RegistryStore {
     func rememberChecked(_ head: CommitID, _ trust: HistoryTrust) {
         if checkedHeads.count >= 16 { checkedHeads.removeAll() }
         checkedHeads[trust.markKey] = head
-        try? rememberChecked(head, as: trust.markKey)
+        // An anchor's checks include the policy's.
+        if trust != .policy { checkedHeads[HistoryTrust.policy.markKey] = head }
+        try? rememberChecked(head, as: Array(Set([trust.markKey, HistoryTrust.policy.markKey])))
     }
 
     /// Checks the history up to `head` against this handle's trust anchor, when it has one.

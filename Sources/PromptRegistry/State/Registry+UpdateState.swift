@@ -45,8 +45,7 @@ extension Registry {
     func prepareCommit(
         on snapshot: StateSnapshot, seq: Int64, actor: String, _ intent: (StateSnapshot, StateStamp) throws -> StateUpdate, _ store: RegistryStore
     ) throws -> (StateEvent, [String: [UInt8]?]) {
-        try store.checkHistory(to: snapshot.commit, trust: .policy)
-        try store.checkAnchored(snapshot.commit)
+        try store.checkHistory(to: snapshot.commit, trust: store.trustAnchor.map(HistoryTrust.anchor) ?? .policy)
         let stamp = StateStamp(seq: seq, time: Timestamp.string(Date()), actor: actor)
         let update = try intent(snapshot, stamp)
         let event = update.event(stamp, signedBy: try snapshot.authorize(update))

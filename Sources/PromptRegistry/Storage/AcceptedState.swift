@@ -96,11 +96,13 @@ extension RegistryStore {
         try mark.write(in: path)
     }
 
-    /// Remembers in the mark that the history up to `commit` passed the checks `key` names.
-    func rememberChecked(_ commit: CommitID, as key: String) throws {
-        guard var mark = try acceptedState(), mark.checked?[key] != commit.hex else { return }
-        mark.checked = (mark.checked ?? [:]).filter { $0.key == HistoryTrust.policy.markKey || $0.key == key }
-        mark.checked?[key] = commit.hex
+    /// Remembers in the mark that the history up to `commit` passed the checks `keys` name (the
+    /// policy's, and at most one anchor's).
+    func rememberChecked(_ commit: CommitID, as keys: [String]) throws {
+        guard var mark = try acceptedState(), keys.contains(where: { mark.checked?[$0] != commit.hex }) else { return }
+        var checked = (mark.checked ?? [:]).filter { $0.key == HistoryTrust.policy.markKey }
+        for key in keys { checked[key] = commit.hex }
+        mark.checked = checked
         try mark.write(in: path)
     }
 }

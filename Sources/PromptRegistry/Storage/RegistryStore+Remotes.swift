@@ -1,3 +1,4 @@
+import Foundation
 import GitStore
 
 /// A configured remote: its name and URL.
@@ -83,6 +84,12 @@ extension RegistryStore {
     /// Makes remote `name` the upstream.
     func setUpstream(_ name: String) throws {
         try remoteCall { try repository.setConfig(Self.upstreamKey, to: name) }
+    }
+
+    /// When the last fetch of this registry completed (libgit2 rewrites `FETCH_HEAD` on every
+    /// fetch that reached its remote); nil when none did.
+    func lastFetchTime() -> Date? {
+        (try? FileManager.default.attributesOfItem(atPath: "\(path)/FETCH_HEAD"))?[.modificationDate] as? Date
     }
 
     /// Fetches every promptreg ref of `remote` into its tracking namespace.

@@ -89,8 +89,7 @@ extension Registry {
     /// its history replayed, and with `anchor` (else the handle's own), signed as the anchor demands. Call under `withStore`.
     func remoteSync(_ store: RegistryStore, _ remote: String, trusting anchor: AllowedSigners?) -> RemoteSync {
         RemoteSync(store: store, remote: remote) { state in
-            try store.checkHistory(to: state, trust: .policy)
-            if let anchor = anchor ?? store.trustAnchor { try store.checkHistory(to: state, trust: .anchor(anchor)) }
+            try store.checkHistory(to: state, trust: (anchor ?? store.trustAnchor).map(HistoryTrust.anchor) ?? .policy)
         }
     }
 
