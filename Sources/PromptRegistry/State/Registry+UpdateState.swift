@@ -22,11 +22,8 @@ extension Registry {
                 let currentSeq = try snapshot.event().seq
                 _ = try store.checkAccepted(snapshot.commit, seq: currentSeq, against: mark)
                 let (event, files) = try prepareCommit(on: snapshot, seq: currentSeq + 1, actor: actor, intent, store)
-                let (outcome, commit) = try store.commitState(event, files: files, on: snapshot)
-                switch outcome {
-                case .moved:
-                    store.rememberChecked(commit, .policy)
-                    return event
+                switch try store.commitState(event, files: files, on: snapshot).0 {
+                case .moved: return event
                 case .lostRace: lockedLastTime = false
                 case .locked: lockedLastTime = true
                 }

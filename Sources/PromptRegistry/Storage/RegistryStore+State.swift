@@ -7,7 +7,8 @@ extension RegistryStore {
     /// the commit written.
     func commitState(_ event: StateEvent, files: [String: [UInt8]?], on base: StateSnapshot?) throws -> (ReferenceMove, CommitID) {
         let commit = try writeStateCommit(event, files: files, on: base)
-        return (try moveState(to: commit, from: base?.commit, seq: event.seq, log: "promptreg \(event.action.rawValue) seq \(event.seq)"), commit)
+        let log = "promptreg \(event.action.rawValue) seq \(event.seq)"
+        return (try moveState(to: commit, from: base?.commit, seq: event.seq, log: log, derived: true), commit)
     }
 
     /// Writes the state commit for `event` on top of `base` without moving any ref.
@@ -20,11 +21,16 @@ extension RegistryStore {
     }
 
     /// Moves the local state ref from `old` (nil: absent) to `commit` (sequence `seq`) by
-    /// compare-and-swap and records it as accepted.
-    func moveState(to commit: CommitID, from old: CommitID?, seq: Int64, log: String) throws -> ReferenceMove {
+    /// compare-and-swap and records it as accepted. A `derived` commit (written by this process
+    /// with `StateTransition`, authorised by its parent's policy) is checked when its parent was,
+    /// and remembered so with the same mark write.
+    func moveState(to commit: CommitID, from old: CommitID?, seq: Int64, log: String, derived: Bool = false) throws -> ReferenceMove {
         let outcome = try move(Layout.stateRef, to: commit, guarded: old.map { .at($0) } ?? .absent, logMessage: log)
+        guard outcome == .moved else { return outcome }
+        let policy = HistoryTrust.policy.markKey
+        if derived, let old, checkedHeads[policy] == old { checkedHeads[policy] = commit }
         // The mark only lags when it cannot be written: the move itself has happened.
-        if outcome == .moved { try? accept(commit, seq: seq) }
+        try? accept(commit, seq: seq)
         return outcome
     }
 }

@@ -116,8 +116,7 @@ extension Registry {
             guard try sync.pushState(commit, over: remoteState) == .moved else { continue }
             // The upstream holds the change: the local state follows (a local writer that moved it
             // meanwhile is overtaken by the next pull).
-            _ = try store.moveState(to: commit, from: snapshot.commit, seq: event.seq, log: "promptreg \(event.action.rawValue) seq \(event.seq) via \(remote)")
-            store.rememberChecked(commit, .policy)
+            _ = try store.moveState(to: commit, from: snapshot.commit, seq: event.seq, log: "promptreg \(event.action.rawValue) seq \(event.seq) via \(remote)", derived: true)
             return event
         }
         throw PromptRegError(
