@@ -71,7 +71,7 @@ struct WriteOptions: ParsableArguments {
         name: .long,
         help: ArgumentHelp(
             "Sign the commits this write makes with this ed25519 private key (OpenSSH format).",
-            discussion: "Default: $PROMPTREG_SIGNING_KEY, else the registry's git config promptreg.signingKey; with none, commits are unsigned. 'promptreg key generate' makes a key.",
+            discussion: "Default: $PROMPTREG_SIGNING_KEY, else the registry's git config promptreg.signingKey; with none, commits are unsigned. 'promptreg key generate' makes a key. A public key file (KEY.pub) signs through the ssh-agent at $SSH_AUTH_SOCK, which must hold its private half, so the key can stay encrypted.",
             valueName: "file"))
     var signWith: String?
 
@@ -81,13 +81,27 @@ struct WriteOptions: ParsableArguments {
     func prepare(_ registry: Registry) throws -> String {
         registry.offline = offline
         if let path = signingKeyPath(registry) {
-            registry.signingKey = try SigningKey.read(from: (path as NSString).expandingTildeInPath)
+            registry.signingKey = try Self.signingKey(at: (path as NSString).expandingTildeInPath)
         }
         if let actor, !actor.isEmpty { return actor }
         if let fromEnvironment = ProcessInfo.processInfo.environment["PROMPTREG_ACTOR"], !fromEnvironment.isEmpty {
             return fromEnvironment
         }
         return registry.defaultActor()
+    }
+
+    /// The key at `path`: a private key file, or a public key file (`KEY.pub`) whose private half
+    /// the ssh-agent at `$SSH_AUTH_SOCK` holds.
+    static func signingKey(at path: String) throws -> SigningKey {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8), text.hasPrefix(SSHPublicKey.keyType + " ") else {
+            return try SigningKey.read(from: path)
+        }
+        guard let socket = ProcessInfo.processInfo.environment["SSH_AUTH_SOCK"], !socket.isEmpty else {
+            throw PromptRegError(
+                .invalidInput, "\(path) is a public key: signing with it needs the ssh-agent that holds its private half, and SSH_AUTH_SOCK is not set",
+                fix: "start the agent and add the key (eval \"$(ssh-agent)\"; ssh-add KEYFILE), or sign with the private key file")
+        }
+        return try SigningKey.agentHeld(publicKeyLine: text.trimmingCharacters(in: .whitespacesAndNewlines), socket: socket)
     }
 
     /// The message given, or `fallback`.

@@ -27,7 +27,7 @@ extension SigningKey {
     /// Never replaces an existing file (a private key may be the only copy); the file appears
     /// complete or not at all.
     public func write(to path: String) throws {
-        try Self.createFile(at: path, contents: Data(openSSHPrivateKey.utf8), mode: 0o600, what: "private key")
+        try Self.createFile(at: path, contents: Data(try openSSHPrivateKey().utf8), mode: 0o600, what: "private key")
     }
 
     /// Writes the public key line (and a newline) to a new file at `path` with mode 0644, as

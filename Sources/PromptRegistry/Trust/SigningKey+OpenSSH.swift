@@ -10,8 +10,14 @@ extension SigningKey {
     private static let blockSize = 8
 
     /// The key in OpenSSH's private key file format, exactly as `ssh-keygen -t ed25519 -N ""`
-    /// writes it (same check ints, comment and padding give the same bytes).
-    public var openSSHPrivateKey: String {
+    /// writes it (same check ints, comment and padding give the same bytes). An agent-held key
+    /// has no private half here to write.
+    public func openSSHPrivateKey() throws -> String {
+        guard case .seed(let seed, let checkInt) = privateHalf else {
+            throw PromptRegError(
+                .invalidInput, "the key \(publicKey.fingerprint) is held by an ssh-agent: its private half cannot be written",
+                fix: "write its public key instead, or export the key from where it was made")
+        }
         var secret = SSHWireWriter()
         secret.uint32(checkInt)
         secret.uint32(checkInt)
@@ -67,7 +73,7 @@ extension SigningKey {
             throw PromptRegError(
                 .invalidInput,
                 "\(source): the key is protected by a passphrase (cipher \(cipher), kdf \(kdf)); promptreg reads only keys without one",
-                fix: "remove the passphrase from a copy of the key with `ssh-keygen -p -N \"\" -f KEYFILE`, or make a key without one with `ssh-keygen -t ed25519 -N \"\" -f KEYFILE`")
+                fix: "keep the passphrase and let an ssh-agent sign: `ssh-add KEYFILE`, then sign with the public key file (KEYFILE.pub); or remove the passphrase from a copy with `ssh-keygen -p -N \"\" -f KEYFILE`")
         }
         let publicKey = try SSHPublicKey(blob: publicBlob)
         let secret = try reader.string("private section")

@@ -1,14 +1,23 @@
 import Crypto
 import Foundation
 
-/// An Ed25519 private key that signs as an SSH key, with the comment OpenSSH keeps next to it.
-/// Read from and written to OpenSSH's private key format (`SigningKey+OpenSSH.swift`).
+/// An Ed25519 key that signs as an SSH key, with the comment OpenSSH keeps next to it: its
+/// private half read from OpenSSH's private key format (`SigningKey+OpenSSH.swift`), or held by
+/// an ssh-agent that signs for it (`SigningKey+Agent.swift`), so an admin key need not sit
+/// unencrypted on disk.
 public struct SigningKey: Sendable {
-    /// The 32-byte Ed25519 seed (swift-crypto's private key type is not `Sendable`, bytes are).
-    let seed: Data
-    /// The value OpenSSH repeats twice before the private key to detect a wrong passphrase;
-    /// kept from a read key so that writing it again gives the same bytes.
-    let checkInt: UInt32
+    /// Where the private half is.
+    enum PrivateHalf: Sendable {
+        /// The 32-byte Ed25519 seed (swift-crypto's private key type is not `Sendable`, bytes
+        /// are), and the value OpenSSH repeats twice before the private key to detect a wrong
+        /// passphrase, kept from a read key so that writing it again gives the same bytes.
+        case seed(Data, checkInt: UInt32)
+        /// An ssh-agent listening on this Unix socket holds it.
+        case agent(socket: String)
+    }
+
+    /// The private half.
+    let privateHalf: PrivateHalf
 
     /// The public half.
     public let publicKey: SSHPublicKey
@@ -17,11 +26,15 @@ public struct SigningKey: Sendable {
 
     /// Wraps `privateKey`.
     init(privateKey: Curve25519.Signing.PrivateKey, comment: String, checkInt: UInt32) {
-        seed = privateKey.rawRepresentation
+        privateHalf = .seed(privateKey.rawRepresentation, checkInt: checkInt)
         self.comment = comment
-        self.checkInt = checkInt
         // A Curve25519 public key always has 32 bytes.
         publicKey = try! SSHPublicKey(rawRepresentation: privateKey.publicKey.rawRepresentation)
+    }
+
+    /// The key `publicKey` whose private half the ssh-agent at `socket` holds.
+    init(agentHeld publicKey: SSHPublicKey, comment: String, socket: String) {
+        (self.publicKey, self.comment, privateHalf) = (publicKey, comment, .agent(socket: socket))
     }
 
     /// A new random key pair.
@@ -42,10 +55,15 @@ public struct SigningKey: Sendable {
 
     /// The Ed25519 signature (64 bytes) of `data`.
     func sign(_ data: Data) throws -> Data {
-        do {
-            return try Curve25519.Signing.PrivateKey(rawRepresentation: seed).signature(for: data)
-        } catch {
-            throw PromptRegError(.storage, "signing failed: \(error)")
+        switch privateHalf {
+        case .seed(let seed, _):
+            do {
+                return try Curve25519.Signing.PrivateKey(rawRepresentation: seed).signature(for: data)
+            } catch {
+                throw PromptRegError(.storage, "signing failed: \(error)")
+            }
+        case .agent(let socket):
+            return try SSHAgentClient(socket: socket).sign(data, with: publicKey)
         }
     }
 }
