@@ -16,7 +16,7 @@ struct StalenessTests {
         let fresh = try Sync.run(["status", "--json"], registry: clone)
         #expect(!fresh.stderr.contains("note:"), "a fresh clone needs no note: \(fresh.stderr)")
         let old = Date().addingTimeInterval(-20 * 60)
-        try FileManager.default.setAttributes([.modificationDate: old], ofItemAtPath: "\(clone)/FETCH_HEAD")
+        try FileManager.default.setAttributes([.modificationDate: old], ofItemAtPath: "\(clone)/promptreg-last-fetch")
         for command in [["status", "--json"], ["list"], ["log", "-n", "1"], ["resolve", "support-agent"], ["resolve", "support-agent", "--json"], ["show", "support-agent"]] {
             let result = try Sync.run(command, registry: clone)
             #expect(result.stderr.contains("note: this view of origin is 20 min old") && result.stderr.contains("promptreg pull"), "\(command): \(result.stderr)")

@@ -86,15 +86,19 @@ extension RegistryStore {
         try remoteCall { try repository.setConfig(Self.upstreamKey, to: name) }
     }
 
-    /// When the last fetch of this registry completed (libgit2 rewrites `FETCH_HEAD` on every
-    /// fetch that reached its remote); nil when none did.
+    /// The file whose modification time is when this registry last completed a fetch (advisory:
+    /// it says how old a clone's view is; nothing relies on it for correctness, so it is not fsync'd).
+    static let lastFetchFile = "promptreg-last-fetch"
+
+    /// When the last fetch of this registry completed; nil when none did.
     func lastFetchTime() -> Date? {
-        (try? FileManager.default.attributesOfItem(atPath: "\(path)/FETCH_HEAD"))?[.modificationDate] as? Date
+        (try? FileManager.default.attributesOfItem(atPath: "\(path)/\(Self.lastFetchFile)"))?[.modificationDate] as? Date
     }
 
-    /// Fetches every promptreg ref of `remote` into its tracking namespace.
+    /// Fetches every promptreg ref of `remote` into its tracking namespace, and records when.
     func fetch(_ remote: String) throws {
         try remoteCall { _ = try repository.fetch(remote: remote, refspecs: ["+refs/promptreg/*:\(Self.trackingPrefix(remote))*"]) }
+        FileManager.default.createFile(atPath: "\(path)/\(Self.lastFetchFile)", contents: Data("\(remote)\n".utf8))
     }
 
     /// Sends `updates` to `remote` in one push. A remote reference that no longer holds what an
