@@ -59,13 +59,15 @@ struct ResolveCommand: TrustingCommand {
     var trustOptions: TrustOptions { options.trust }
 
     func run(on registry: Registry) throws {
-        UpstreamNote.print(for: registry)
-        try Self.print(try registry.resolve(try options.request()), json: output.json)
+        let view = try? registry.upstreamView()
+        UpstreamNote.print(view)
+        try Self.print(try registry.resolve(try options.request()), json: output.json, view: view)
     }
 
     /// Prints `resolved` as JSON or as two lines of text (shared with `ResolveShortPath`).
-    static func print(_ resolved: ResolvedBundle, json: Bool) throws {
-        if json { return try Output.json(resolved) }
+    /// Prints `resolved`; on a clone (`view` set), the JSON also says how old its view is.
+    static func print(_ resolved: ResolvedBundle, json: Bool, view: UpstreamView? = nil) throws {
+        if json { return try view.map { try Output.json(ViewedAnswer(resolved: resolved, view: $0)) } ?? Output.json(resolved) }
         Output.line("\(resolved.name)@\(resolved.version) \(resolved.digest)\(resolved.channel.map { " (\($0))" } ?? "")")
         Output.line("model: \(resolved.model.provider) \(resolved.model.id)")
     }
@@ -149,5 +151,26 @@ struct RenderCommand: TrustingCommand {
         let resolved = try registry.resolve(try options.request())
         let messages = try resolved.render(variables)
         try Output.json(resolved.bundle.content.requestBody(messages, format: format))
+    }
+}
+
+/// A resolve answer on a clone: the answer's fields, then `upstream`, `pulled_at` (when it last
+/// fetched from it; absent when it never did) and `stale_seconds`.
+private struct ViewedAnswer: Encodable {
+    let resolved: ResolvedBundle
+    let view: UpstreamView
+
+    enum CodingKeys: String, CodingKey {
+        case upstream
+        case pulledAt = "pulled_at"
+        case staleSeconds = "stale_seconds"
+    }
+
+    func encode(to encoder: Encoder) throws {
+        try resolved.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(view.remote, forKey: .upstream)
+        try container.encodeIfPresent(view.lastFetched.map { $0.formatted(.iso8601) }, forKey: .pulledAt)
+        try container.encodeIfPresent(view.age().map { $0.rounded() }, forKey: .staleSeconds)
     }
 }

@@ -59,7 +59,8 @@ struct ResolveShortPath {
             request = .pinned(parsed)
         }
         let registry = try options.open()
-        UpstreamNote.print(for: registry)
-        try ResolveCommand.print(try registry.resolve(request, trusting: nil), json: json)
+        let view = try? registry.upstreamView()
+        UpstreamNote.print(view)
+        try ResolveCommand.print(try registry.resolve(request, trusting: nil), json: json, view: view)
     }
 }

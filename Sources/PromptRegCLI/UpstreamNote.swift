@@ -20,7 +20,12 @@ enum UpstreamNote {
     /// Prints the note for `registry` on standard error, when one is due (best effort: a note
     /// that cannot be computed is not printed).
     static func print(for registry: Registry) {
-        if let note = text(try? registry.upstreamView()) { Output.error(note) }
+        print(try? registry.upstreamView())
+    }
+
+    /// Prints the note for `view`, when one is due.
+    static func print(_ view: UpstreamView?) {
+        if let note = text(view) { Output.error(note) }
     }
 
     /// `seconds` as `2 h 5 min`, `12 min` or `40 s`.

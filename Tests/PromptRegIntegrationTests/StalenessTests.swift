@@ -23,6 +23,11 @@ struct StalenessTests {
         }
         let stale = try Sync.run(["status", "--json"], registry: clone)
         #expect(stale.stdout == fresh.stdout)
+        // The agent's answer says how old the clone's view is.
+        let answer = try Sync.object(try Sync.run(["resolve", "support-agent", "--json"], registry: clone))
+        #expect(answer["upstream"] as? String == "origin" && answer["pulled_at"] is String, "\(answer)")
+        #expect(((answer["stale_seconds"] as? NSNumber)?.doubleValue ?? 0) >= 1_190, "\(answer)")
+        #expect(answer["version"] as? String == "1.0.0")
         try Sync.run(["pull"], registry: clone)
         #expect(!(try Sync.run(["status"], registry: clone)).stderr.contains("note:"))
     }
