@@ -320,4 +320,22 @@ struct TrustAttackTests {
         let pull = try CLI.run(["pull", "--registry", host])
         #expect(pull.status == 68 && pull.stderr.contains("unsigned"), "\(pull.stderr)")
     }
+
+    @Test("An unsigned commit dressed as a newer promptreg's action is damage under a policy, not a newer writer")
+    func unsignedNewerAction() throws {
+        let attack = try AttackWorld()
+        defer { attack.remove() }
+        try attack.forgeAndPush { mirror in
+            try ForgedCommit.onState(mirror, files: ["rollouts/x.json": Data("{}".utf8)], signature: .none) { event in
+                event["action"] = "rollout-advance"
+                event["changes"] = []
+            }
+        }
+        let verify = try CLI.run(["verify", "--registry", attack.upstream])
+        #expect(verify.status == 68 && verify.stdout.contains("unsigned"), "\(verify.stdout)")
+        let pull = try CLI.run(["pull", "--registry", attack.host])
+        #expect(pull.status == 68 && pull.stderr.contains("unsigned"), "\(pull.stderr)")
+        let answer = try CLI.run(["resolve", "support-agent", "--registry", attack.host])
+        #expect(answer.status == 0 && answer.stdout.hasPrefix("support-agent@1.0.0 "), "\(answer.stderr)")
+    }
 }

@@ -114,7 +114,11 @@ struct StateHistory {
             let event = try state.event()
             seq = event.seq
             guard event.action.isKnown else {
-                return [StateProblem(commit: state.commit, seq: seq, message: StateTransition.newer(event).message, newer: true)]
+                // Its change cannot be replayed here, but who signed it can be checked: an
+                // unsigned "newer" commit under a policy is damage, not a newer writer.
+                let signed = try signatureProblems(state, event, parent: parent, endorsed: endorsed)
+                return signed.map { StateProblem(commit: state.commit, seq: seq, message: $0, newer: false) }
+                    + [StateProblem(commit: state.commit, seq: seq, message: StateTransition.newer(event).message, newer: true)]
             }
             let parentSeq = try parent?.event().seq
             if state.parents.count > 1 { messages.append("it has \(state.parents.count) parents; state history is linear") }
@@ -134,19 +138,26 @@ struct StateHistory {
                 sawCurrentFormat = true
                 if let mismatch = try treeProblem(state, event, parent: parent) { messages.append(mismatch) }
             }
-            // The policy's own rules always; with an anchor, its signatures too (a superset).
-            let authority = try signatures.authority(after: parent)
-            messages += try signatures.problems(state, event, parent: parent, signers: .policy(authority))
-            if case .anchor(let anchor) = trust, !(endorsed && authority == nil && event.action != .trustPolicy) {
-                let anchored = try signatures.problems(state, event, parent: parent, signers: .reader(anchor, policy: authority?.policy))
-                messages += anchored.filter { !messages.contains($0) }
-            }
+            messages += try signatureProblems(state, event, parent: parent, endorsed: endorsed)
         } catch let error as PromptRegError {
             messages.append(error.message)
         } catch {
             messages.append("\(error)")
         }
         return messages.map { StateProblem(commit: state.commit, seq: seq, message: $0, newer: false) }
+    }
+
+    /// Who signed `state` and what its parent's policy let them do: the policy's own rules always;
+    /// with an anchor, its signatures too (a superset), except for the history before the first
+    /// policy when the head has one (`endorsed`: that policy's signed commit vouches for it).
+    private mutating func signatureProblems(_ state: StateSnapshot, _ event: StateEvent, parent: StateSnapshot?, endorsed: Bool) throws -> [String] {
+        let authority = try signatures.authority(after: parent)
+        var messages = try signatures.problems(state, event, parent: parent, signers: .policy(authority))
+        if case .anchor(let anchor) = trust, !(endorsed && authority == nil && event.action != .trustPolicy) {
+            let anchored = try signatures.problems(state, event, parent: parent, signers: .reader(anchor, policy: authority?.policy))
+            messages += anchored.filter { !messages.contains($0) }
+        }
+        return messages
     }
 
     /// How `state`'s tree differs from the one its event gives on `parent`; nil when identical.
