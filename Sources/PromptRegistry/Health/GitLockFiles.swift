@@ -14,13 +14,30 @@ enum GitLockFiles {
         }
     }
 
-    /// Every `*.lock` file under the registry, relative paths, sorted.
+    /// Every `*.lock` file under the registry (outside `objects/`), relative paths, sorted. Reads
+    /// directories with `readdir` and the entry types it reports, so a registry with tens of
+    /// thousands of loose refs is walked without a `stat` per file (every pull walks it).
     static func all(in registry: String) -> [String] {
-        guard let enumerator = FileManager.default.enumerator(atPath: registry) else { return [] }
         var found: [String] = []
-        while let relative = enumerator.nextObject() as? String {
-            if relative.hasPrefix("objects/") { enumerator.skipDescendants() }
-            if relative.hasSuffix(".lock") { found.append(relative) }
+        var pending = [""]
+        while let relative = pending.popLast() {
+            guard let directory = opendir(relative.isEmpty ? registry : "\(registry)/\(relative)") else { continue }
+            defer { closedir(directory) }
+            while let entry = readdir(directory) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                guard name != ".", name != ".." else { continue }
+                let path = relative.isEmpty ? name : "\(relative)/\(name)"
+                var type = entry.pointee.d_type
+                if type == UInt8(DT_UNKNOWN) {
+                    var status = stat()
+                    type = lstat("\(registry)/\(path)", &status) == 0 && (status.st_mode & S_IFMT) == S_IFDIR ? UInt8(DT_DIR) : UInt8(DT_REG)
+                }
+                if type == UInt8(DT_DIR) {
+                    if path != "objects" { pending.append(path) }
+                } else if name.hasSuffix(".lock") {
+                    found.append(path)
+                }
+            }
         }
         return found.sorted()
     }
