@@ -2,9 +2,9 @@ import Foundation
 
 /// Checks one state commit against the trust policy in force at it (its parent's): signed by a
 /// key the signers allow at the commit's committer time, allowed by `TrustRules` to make its
-/// change, and, for proposals and approvals, recording only what its signer did. `verify` runs
-/// it on every commit with each policy's own signers; a trusted resolve runs it on the commit
-/// that moved the answer, with the allowed_signers file the agent ships with.
+/// change, and, for proposals and approvals, recording only what its signer did. `StateHistory`
+/// runs it on every commit it replays, with each policy's own signers and, for a host with a
+/// trust anchor, with the anchor's too.
 struct SignatureCheck {
     /// A trust policy and its signers, parsed.
     struct Authority {
