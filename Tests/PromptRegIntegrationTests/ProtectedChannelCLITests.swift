@@ -106,6 +106,13 @@ struct ProtectedChannelCLITests {
         try world.write(try world.policy(["alice"], admin: "eve@example.com"), to: "eve.yaml")
         let eve = try world.expect(["policy", "set", world.test.directory.join("eve.yaml"), "-m", "x"], as: "alice", status: 65)
         #expect(eve.stderr.contains("admins") && eve.stderr.contains("eve@example.com is not a signer"))
+        let share = try world.policy(["alice", "bob", "carol"]).replacingOccurrences(of: "rollback_signers: [carol@example.com]}", with: "rollback_signers: [carol@example.com], canary_max_traffic: 150}")
+        try world.write(share, to: "share.yaml")
+        let wide = try world.expect(["policy", "set", world.test.directory.join("share.yaml"), "-m", "x"], as: "alice", status: 65)
+        #expect(wide.stderr.contains("channels.prod.canary_max_traffic") && wide.stderr.contains("150"), "\(wide.stderr)")
+        try world.write(try world.policy(["alice", "bob", "carol"]) + "evaluators: [ci@example.com]\n", to: "ci.yaml")
+        let ci = try world.expect(["policy", "set", world.test.directory.join("ci.yaml"), "-m", "x"], as: "alice", status: 65)
+        #expect(ci.stderr.contains("evaluators") && ci.stderr.contains("ci@example.com is not a signer"), "\(ci.stderr)")
         #expect(world.test.fingerprint == unchanged)
     }
 
