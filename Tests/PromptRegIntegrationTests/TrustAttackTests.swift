@@ -338,4 +338,79 @@ struct TrustAttackTests {
         let answer = try CLI.run(["resolve", "support-agent", "--registry", attack.host])
         #expect(answer.status == 0 && answer.stdout.hasPrefix("support-agent@1.0.0 "), "\(answer.stderr)")
     }
+
+    /// Publishes the support-agent content of `directory` as 1.0.2 in a throwaway registry (signed
+    /// with `key` when given) and sends its version ref to the shared registry with stock git: a
+    /// version ref planted before the real publish.
+    private func plantVersion(_ attack: AttackWorld, _ directory: String, signedWith key: String?) throws {
+        let throwaway = attack.world.test.directory.join("plant-\(UUID().uuidString.prefix(4)).git")
+        #expect(try CLI.run(["init", throwaway]).status == 0)
+        let signing = key.map { ["--sign-with", "\(attack.world.keys)/\($0)"] } ?? []
+        let published = try CLI.run(["publish", directory, "--version", "1.0.2", "-m", "planted", "--allow-secrets", "--registry", throwaway] + signing)
+        #expect(published.status == 0, "\(published.stderr)")
+        let ref = "refs/promptreg/versions/support-agent/1.0.2"
+        #expect(try StockGit.run(throwaway, ["push", attack.upstream, "\(ref):\(ref)"]).status == 0)
+    }
+
+    @Test("A version ref planted before a publish, unsigned or by another signer, is never recorded as the publisher's: the publish skips past it", arguments: ["", "bob"])
+    func plantedVersionRef(planter: String) throws {
+        let attack = try AttackWorld()
+        defer { attack.remove() }
+        let copy = try Fixtures.copy("support-agent", into: attack.world.test.directory, as: "next-agent")
+        let system = "\(copy)/prompts/system.mustache"
+        try Fixtures.write(try String(contentsOfFile: system, encoding: .utf8) + "Sign off with the team's name.\n", to: system)
+        try plantVersion(attack, copy, signedWith: planter.isEmpty ? nil : planter)
+        let published = try attack.world.expect(["publish", copy, "-m", "the real one", "--json"], as: "alice", status: 0)
+        let version = (try JSONSerialization.jsonObject(with: Data(published.stdout.utf8)) as? [String: Any])?["version"] as? String
+        #expect(version == "1.0.3", "published \(version ?? "nothing")")
+        try attack.world.expect(["verify"], as: nil, status: 0)
+        let pull = try CLI.run(["pull", "--registry", attack.host])
+        #expect(pull.status == 0, "\(pull.stderr)")
+        let shown = try CLI.run(["show", "support-agent@1.0.3", "--json", "--registry", attack.host])
+        #expect(shown.stdout.contains("the real one") && !shown.stdout.contains("planted"), "\(shown.stdout)")
+    }
+
+    @Test("A read without an anchor on the shared registry does not accept a forged state: restoring the real one still works")
+    func markNotPoisoned() throws {
+        let attack = try AttackWorld()
+        defer { attack.remove() }
+        let good = try ForgedCommit.git(attack.upstream, ["rev-parse", "refs/promptreg/state"])
+        #expect(try CLI.run(["verify", "--registry", attack.upstream]).status == 0)
+        let mark = try String(contentsOfFile: "\(attack.upstream)/promptreg-accepted-state.json", encoding: .utf8)
+        let forged = try attack.forgeAndPush { mirror in
+            try ForgedCommit.move(mirror, channel: "prod", bundle: "support-agent", to: "1.0.1", digest: try attack.digest("1.0.1"), signature: .none)
+        }
+        for command in [["resolve", "support-agent"], ["lock", "support-agent"], ["status"]] {
+            _ = try CLI.run(command + ["--registry", attack.upstream])
+        }
+        #expect(try String(contentsOfFile: "\(attack.upstream)/promptreg-accepted-state.json", encoding: .utf8) == mark)
+        #expect(try StockGit.run(attack.upstream, ["update-ref", "refs/promptreg/state", good, forged]).status == 0)
+        // The restore is a move back in the reflog, which verify reports; no read refuses it.
+        let verify = try CLI.run(["verify", "--registry", attack.upstream])
+        #expect(!verify.stdout.contains("already accepted"), "\(verify.stdout)")
+        let resolved = try CLI.run(["resolve", "support-agent", "--registry", attack.upstream])
+        #expect(resolved.status == 0 && resolved.stdout.hasPrefix("support-agent@1.0.0 "), "\(resolved.stderr)")
+        #expect(try CLI.run(["promote", "support-agent@1.0.1", "canary", "-m", "after the restore", "--registry", attack.upstream, "--sign-with", "\(attack.world.keys)/bob"]).status == 0)
+    }
+
+    @Test("An event.json with a duplicate key, read one way by promptreg and another by other tools, is refused")
+    func duplicateEventKey() throws {
+        let attack = try AttackWorld()
+        defer { attack.remove() }
+        let digest = try attack.digest("1.0.1")
+        let prodMove = #","changes":[{"bundle":"support-agent","channel":"prod","to":{"digest":"\#(digest)","version":"1.0.1"}}]"#
+        try attack.forgeAndPush { mirror in
+            try ForgedCommit.move(
+                mirror, channel: "canary", bundle: "support-agent", to: "1.0.1", digest: digest, traffic: 0, signature: .key(try attack.key("bob")),
+                rewriteEvent: { bytes in
+                    var text = String(decoding: bytes, as: UTF8.self)
+                    text.removeLast()
+                    return Data((text + prodMove + "}").utf8)
+                })
+        }
+        let verify = try CLI.run(["verify", "--registry", attack.upstream])
+        #expect(verify.status == 68 && verify.stdout.contains("not canonical JSON"), "\(verify.stdout)")
+        let pull = try CLI.run(["pull", "--registry", attack.host])
+        #expect(pull.status == 68 && pull.stderr.contains("not canonical JSON"), "\(pull.stderr)")
+    }
 }

@@ -12,7 +12,7 @@ public enum ForgedCommit {
         case none
         /// Signed with this key over the commit's bytes, as git signs.
         case key(SigningKey)
-        /// Signed with this key, then the commit's message changed: a signature that does not match.
+        /// Signed with this key, then the commit's author changed: a signature that does not match.
         case tampered(SigningKey)
     }
 
@@ -20,12 +20,12 @@ public enum ForgedCommit {
     /// head, as `git update-ref NEW OLD`). Its tree is the head's with `files` (path to bytes)
     /// written and `removing` removed; its event is the head's (without the head's own document,
     /// channel, undo entry and proposal) with the next sequence number, actor `mallory` and time
-    /// `time` (the commit's too), edited by `edit` (a JSON object: action, changes, signed_by...).
-    /// Returns the commit id.
+    /// `time` (the commit's too), edited by `edit` (a JSON object: action, changes, signed_by...),
+    /// its bytes then rewritten by `rewriteEvent`. Returns the commit id.
     @discardableResult
     public static func onState(
         _ registry: String, files: [String: Data] = [:], removing: [String] = [], signature: Signature, time: Date = Date(),
-        edit: (inout [String: Any]) -> Void
+        rewriteEvent: (Data) -> Data = { $0 }, edit: (inout [String: Any]) -> Void
     ) throws -> String {
         let scratch = try TemporaryDirectory("forge")
         defer { scratch.remove() }
@@ -38,6 +38,9 @@ public enum ForgedCommit {
         edit(&event)
         var files = files
         files["event.json"] = try canonical(event)
+        // The commit message promptreg gives the event, as a careful forger writes it.
+        let message = (try? JSONDecoder().decode(StateEvent.self, from: files["event.json"]!))?.commitMessage ?? "forged\n"
+        files["event.json"] = rewriteEvent(files["event.json"]!)
         // The head's tree with the files written, through a scratch index.
         let index = ["GIT_INDEX_FILE": scratch.join("index")]
         try git(registry, ["read-tree", "\(head)^{tree}"], environment: index)
@@ -58,15 +61,18 @@ public enum ForgedCommit {
         switch signature {
         case .none:
             let dates = ["GIT_COMMITTER_DATE": "\(seconds) +0000", "GIT_AUTHOR_DATE": "\(seconds) +0000"]
-            commit = try git(registry, ["commit-tree", tree, "-p", head, "-m", "forged"], environment: dates)
+            let messageFile = scratch.join("message")
+            try Data(message.utf8).write(to: URL(fileURLWithPath: messageFile))
+            commit = try git(registry, ["commit-tree", tree, "-p", head, "-F", messageFile], environment: dates)
         case .key(let key), .tampered(let key):
             let stamp = "mallory <mallory@example.com> \(seconds) +0000"
             let headers = "tree \(tree)\nparent \(head)\nauthor \(stamp)\ncommitter \(stamp)\n"
-            let signed = try SSHSignature.sign(Data((headers + "\nforged\n").utf8), with: key, namespace: SSHSignature.gitNamespace)
+            let signed = try SSHSignature.sign(Data((headers + "\n" + message).utf8), with: key, namespace: SSHSignature.gitNamespace)
             var armored = Substring(signed.armored)
             while armored.hasSuffix("\n") { armored = armored.dropLast() }
-            let message = if case .tampered = signature { "forged, then changed\n" } else { "forged\n" }
-            let object = headers + "gpgsig " + armored.replacingOccurrences(of: "\n", with: "\n ") + "\n\n" + message
+            // Tampered: the author changed after signing, so the signature no longer matches.
+            let written = if case .tampered = signature { headers.replacingOccurrences(of: "author mallory", with: "author eve") } else { headers }
+            let object = written + "gpgsig " + armored.replacingOccurrences(of: "\n", with: "\n ") + "\n\n" + message
             let file = scratch.join("commit")
             try Data(object.utf8).write(to: URL(fileURLWithPath: file))
             commit = try git(registry, ["hash-object", "-t", "commit", "-w", file])
@@ -82,7 +88,8 @@ public enum ForgedCommit {
     @discardableResult
     public static func move(
         _ registry: String, channel: String, bundle: String, to version: String, digest: String, traffic: Double? = nil,
-        action: String = "promote", signature: Signature, time: Date = Date(), edit: (inout [String: Any]) -> Void = { _ in }
+        action: String = "promote", signature: Signature, time: Date = Date(), edit: (inout [String: Any]) -> Void = { _ in },
+        rewriteEvent: (Data) -> Data = { $0 }
     ) throws -> String {
         let path = pointerPath(channel, bundle)
         let head = try git(registry, ["rev-parse", "refs/promptreg/state"])
@@ -97,7 +104,7 @@ public enum ForgedCommit {
             let padded = String(repeating: "0", count: 12 - String(seq).count) + String(seq)
             files["channels/\(channel)/undo/\(padded)"] = try canonical(["format": "promptreg.undo/v1", "seq": seq, "moves": [move]])
         }
-        return try onState(registry, files: files, signature: signature, time: time) { event in
+        return try onState(registry, files: files, signature: signature, time: time, rewriteEvent: rewriteEvent) { event in
             event["action"] = action
             var change: [String: Any] = ["bundle": bundle, "channel": channel, "to": target(pointer)]
             if let old { change["from"] = target(old) }

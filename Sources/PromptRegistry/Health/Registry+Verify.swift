@@ -23,7 +23,7 @@ extension Registry {
             let stateCommits = check.stateHistory()
             check.stateReflog()
             try check.unrecordedVersionRefs(recorded: recordedRefs)
-            if check.problems.isEmpty, let seq = try? snapshot.event().seq, (try? store.checkAccepted(snapshot.commit, seq: seq, against: mark)) == true {
+            if check.problems.isEmpty, !check.sawNewer, let seq = try? snapshot.event().seq, (try? store.checkAccepted(snapshot.commit, seq: seq, against: mark)) == true {
                 store.rememberChecked(snapshot.commit, .policy)
                 try? store.accept(snapshot.commit, seq: seq)
             }
@@ -43,6 +43,8 @@ private struct RegistryCheck {
     var problems: [VerifyReport.Problem] = []
     var warnings: [VerifyReport.Problem] = []
     var versionsChecked = 0
+    /// Set when the history holds a commit of a newer promptreg: what follows it is not checked.
+    var sawNewer = false
     /// Set when the state is found to have gone backwards: unrecorded version refs are then
     /// evidence of the lost state, not interrupted publishes.
     var wentBackwards = false
@@ -127,6 +129,7 @@ private struct RegistryCheck {
             let (checked, found) = try history.problems(after: nil, to: snapshot.commit, stopAtFirst: false)
             for each in found {
                 if each.newer {
+                    sawNewer = true
                     warnings.append(.init(subject: "state", layer: nil, message: "\(each.sentence); this promptreg checks the history up to the state before it: upgrade to check the rest"))
                 } else {
                     problem("state", each.sentence)

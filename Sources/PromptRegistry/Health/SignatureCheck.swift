@@ -51,7 +51,7 @@ struct SignatureCheck {
         let verdict = try state.store.signatureVerdict(of: state.commit, signers: list, at: state.time)
         var problems = [Self.problem(verdict, required: required)].compactMap { $0 }
         if claims, let claim = Self.claimProblem(event.signedBy, verdict) { problems.append(claim) }
-        if claims, event.action == .publish { problems += try versionProblems(state, event, signers: list, required: required) }
+        if claims, event.action == .publish { problems += try versionProblems(state, event, signers: list, required: required, publisher: verdict) }
         guard let policy, case .signed(let signer) = verdict else { return problems }
         let principals = Set(signer.principals)
         do {
@@ -93,15 +93,22 @@ struct SignatureCheck {
 
     /// The version commits a publish recorded must carry valid signatures, by a signer of the
     /// policy in force when there is one.
-    private func versionProblems(_ state: StateSnapshot, _ event: StateEvent, signers: AllowedSigners?, required: Bool) throws -> [String] {
+    private func versionProblems(
+        _ state: StateSnapshot, _ event: StateEvent, signers: AllowedSigners?, required: Bool, publisher: SignatureVerdict
+    ) throws -> [String] {
         var problems: [String] = []
         for change in event.changes where change.channel == nil {
             guard let target = change.to, let record = try state.versionRecord(change.bundle, target.version),
                 let commit = CommitID(hex: record.commit)
             else { continue }
             let time = try state.store.commit(commit).time
-            if let problem = Self.problem(try state.store.signatureVerdict(of: commit, signers: signers, at: time), required: required) {
+            let verdict = try state.store.signatureVerdict(of: commit, signers: signers, at: time)
+            if let problem = Self.problem(verdict, required: required) {
                 problems.append("version commit \(commit.short) of \(change.bundle)@\(target.version): \(problem)")
+            } else if case .signed(let publishedBy) = publisher, case .signed(let madeBy) = verdict, madeBy.key != publishedBy.key {
+                // The version's metadata (its publish record) is the publisher's only when its key made it.
+                problems.append(
+                    "version commit \(commit.short) of \(change.bundle)@\(target.version) is signed by \(madeBy.key.fingerprint), not by the key that recorded its publish (\(publishedBy.key.fingerprint))")
             }
         }
         return problems

@@ -137,6 +137,7 @@ struct StateHistory {
             } else {
                 sawCurrentFormat = true
                 if let mismatch = try treeProblem(state, event, parent: parent) { messages.append(mismatch) }
+                messages += try recordProblems(state, event)
             }
             messages += try signatureProblems(state, event, parent: parent, endorsed: endorsed)
         } catch let error as PromptRegError {
@@ -158,6 +159,26 @@ struct StateHistory {
             messages += anchored.filter { !messages.contains($0) }
         }
         return messages
+    }
+
+    /// What is wrong with how `state` records its event, so that every tool reads one story:
+    /// `event.json` in canonical form (no duplicate keys, whitespace or numbers in another form;
+    /// unknown fields, from a newer writer, are allowed), the event's time not later than the
+    /// commit's, and the commit message the one the event gives (what `git log` shows).
+    private func recordProblems(_ state: StateSnapshot, _ event: StateEvent) throws -> [String] {
+        var problems: [String] = []
+        if let bytes = try store.file(Layout.eventFile, in: state.tree),
+            (try? JSONValue(parsing: bytes, file: Layout.eventFile))?.canonicalBytes != Array(bytes)
+        {
+            problems.append("its \(Layout.eventFile) is not canonical JSON (duplicate keys, whitespace or a number in another form): other tools could read another event from it")
+        }
+        if let eventTime = Timestamp.date(event.time), eventTime > state.time.addingTimeInterval(2) {
+            problems.append("its event's time \(event.time) is later than its commit's (\(Timestamp.string(state.time)))")
+        }
+        if try store.commit(state.commit).message != event.commitMessage {
+            problems.append("its commit message is not the one its event gives: git log would show another change than the event records")
+        }
+        return problems
     }
 
     /// How `state`'s tree differs from the one its event gives on `parent`; nil when identical.

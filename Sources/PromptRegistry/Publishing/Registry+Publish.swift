@@ -149,8 +149,8 @@ extension Registry {
 
     /// The first version from `candidate` on (raising by `step`) that no unrecorded version ref of
     /// other content holds. An unrecorded ref is left by a publish that stopped before its state
-    /// commit (here or on a remote): one of the same content is finished by this publish, one of
-    /// other content is skipped past, so it never blocks later publishes.
+    /// commit (here or on a remote): one of the same content made by this signer is finished by
+    /// this publish, any other is skipped past, so it never blocks later publishes.
     private static func skipUnrecorded(
         _ name: String, from candidate: SemanticVersion, step: VersionBump, digest: Digest, in snapshot: StateSnapshot
     ) throws -> SemanticVersion {
@@ -159,7 +159,7 @@ extension Registry {
         for _ in 0..<maxStateAttempts {
             guard let orphan = try snapshot.store.target(of: Layout.versionRef(name, version)) else { return version }
             let record = VersionRecord(version: version, digest: digest, commit: orphan.hex, seq: 0, time: "", actor: "")
-            if reader.publishRecord(record)?.digest == digest { return version }
+            if reader.publishRecord(record)?.digest == digest, try snapshot.store.madeByThisSigner(orphan) { return version }
             version = version.bumped(step)
         }
         return version
@@ -195,7 +195,11 @@ extension Registry {
         if let existing = try store.target(of: refName) {
             let earlier = VersionReader(store: store).publishRecord(
                 VersionRecord(version: plan.version, digest: sealed.digest, commit: existing.hex, seq: 0, time: "", actor: ""))
-            guard earlier?.digest == sealed.digest else { throw LostVersionRace(version: plan.version, digest: earlier?.digest) }
+            // Only this signer's own interrupted publish is finished: a ref of the same content made
+            // by another key (or planted unsigned) would record its metadata under this signature.
+            guard earlier?.digest == sealed.digest, try store.madeByThisSigner(existing) else {
+                throw LostVersionRace(version: plan.version, digest: earlier?.digest)
+            }
             return existing
         }
         let time = Date()

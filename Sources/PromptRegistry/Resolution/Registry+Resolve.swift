@@ -45,7 +45,10 @@ extension Registry {
             let seq = try snapshot.event().seq
             try vet?(snapshot.commit, store)
             let answers = try requests.map { request in try resolve(request, in: snapshot, seq: seq) }
-            if newer { try? store.accept(head.commit, seq: headSeq) }
+            // A reader without an anchor still answers, but marks as accepted only a state whose
+            // history passes the registry's own rules: a forged state must not become the one a
+            // restore of the real state is refused against.
+            if newer, (try? store.checkHistory(to: head.commit, trust: .policy)) != nil { try? store.accept(head.commit, seq: headSeq) }
             for (request, answer) in zip(requests, answers) { cacheResolution(answer, for: request, at: head.commit, answeredAt: snapshot.commit) }
             return answers
         }

@@ -42,6 +42,8 @@ extension Registry {
     func prepareCommit(
         on snapshot: StateSnapshot, seq: Int64, actor: String, _ intent: (StateSnapshot, StateStamp) throws -> StateUpdate, _ store: RegistryStore
     ) throws -> (StateEvent, [String: [UInt8]?]) {
+        let head = try snapshot.event()
+        guard head.action.isKnown else { throw StateTransition.newer(head) }
         try store.checkHistory(to: snapshot.commit, trust: store.trustAnchor.map(HistoryTrust.anchor) ?? .policy)
         let stamp = StateStamp(seq: seq, time: Timestamp.string(Date()), actor: actor)
         let update = try intent(snapshot, stamp)

@@ -60,6 +60,11 @@ struct StateTransition {
             guard event.changes.isEmpty, try parent.document(Proposal.self, at: Layout.proposalFile(proposal.id)) == nil else {
                 throw refusal("a proposal records no moves and a new proposal id (\(Names.printable(proposal.id)))")
             }
+            guard proposal.created == event.time, let created = Timestamp.date(proposal.created), let expires = Timestamp.date(proposal.expires),
+                expires > created, expires.timeIntervalSince(created) <= Proposal.maxLifetime
+            else {
+                throw refusal("a proposal is created at its event's time and expires within \(Int(Proposal.maxLifetime / 3600)) hours of it")
+            }
             files[Layout.proposalFile(proposal.id)] = CanonicalJSON.bytes(of: proposal)
         case .approve: try approve(parent)
         case .kill, .revive: try killOrRevive(parent)

@@ -32,8 +32,8 @@ struct StateStamp {
 
 extension StateEvent {
     /// The commit message of the state commit that records this event: readable in `git log`,
-    /// with every field of the event.
-    var commitMessage: String {
+    /// with every field of the event. A state commit with another message is not promptreg's.
+    public var commitMessage: String {
         var lines = ["\(action.rawValue): \(message.split(separator: "\n").first.map(String.init) ?? "")", ""]
         if message.contains("\n") { lines += [message, ""] }
         lines.append("seq: \(seq)")

@@ -11,6 +11,8 @@ struct StoredCommit: Sendable {
     let parents: [CommitID]
     /// Its committer time (what signatures are checked at, as git checks them).
     let time: Date
+    /// Its message.
+    let message: String
 }
 
 /// What a reference must hold for a compare-and-swap move to go ahead.
@@ -102,7 +104,8 @@ final class RegistryStore {
     func commit(_ id: CommitID) throws -> StoredCommit {
         let commit = try translatingGitErrors { try repository.readCommit(id.object) }
         return StoredCommit(
-            id: id, tree: TreeID(object: commit.tree), parents: commit.parents.map(CommitID.init), time: commit.committerTime)
+            id: id, tree: TreeID(object: commit.tree), parents: commit.parents.map(CommitID.init), time: commit.committerTime,
+            message: commit.message)
     }
 
     /// The bytes of the file at `path` in `tree`; nil when there is none.
@@ -279,4 +282,18 @@ enum SignatureVerdict: Sendable, Equatable {
     case notAllowed(SSHPublicKey, known: Bool, String)
     /// A valid signature by an allowed key.
     case signed(VerifiedSigner)
+}
+
+extension RegistryStore {
+    /// True when `commit` was made by the key this handle signs with: signed by it, or unsigned
+    /// when this handle signs nothing. What a writer checks before it finishes a version commit
+    /// it finds (another writer's, or a planted one, is not its to record).
+    func madeByThisSigner(_ commit: CommitID) throws -> Bool {
+        let verdict = try signatureVerdict(of: commit, signers: nil, at: try self.commit(commit).time)
+        switch (verdict, signingKey) {
+        case (.unsigned, nil): return true
+        case (.signed(let signer), let key?): return signer.key == key.publicKey
+        default: return false
+        }
+    }
 }

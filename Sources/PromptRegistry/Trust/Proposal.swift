@@ -52,6 +52,8 @@ public struct Proposal: Codable, Sendable, Equatable {
 
     /// How long a proposal stays open by default.
     public static let defaultLifetime: TimeInterval = 24 * 3600
+    /// The longest a proposal may stay open.
+    public static let maxLifetime: TimeInterval = 30 * 24 * 3600
 
     enum CodingKeys: String, CodingKey {
         case format, id, channel, intent, changes, proposer, message, created, expires, approvals

@@ -21,6 +21,11 @@ extension Registry {
         _ intent: Proposal.Intent, to channel: String, message: String, actor: String, lifetime: TimeInterval = Proposal.defaultLifetime
     ) throws -> (event: StateEvent, proposal: Proposal) {
         try Names.checkChannel(channel)
+        guard lifetime.isFinite, lifetime > 0, lifetime <= Proposal.maxLifetime else {
+            throw PromptRegError(
+                .invalidInput, "a proposal stays open for more than 0 and at most \(Int(Proposal.maxLifetime / 3600)) hours, not \(lifetime / 3600)",
+                fix: "give a shorter lifetime")
+        }
         var proposed: Proposal?
         let event = try updateState(actor: actor) { snapshot, stamp in
             let (policy, signer) = try Self.signedUnderPolicy(snapshot, to: "propose a change to \(channel)")
@@ -35,7 +40,7 @@ extension Registry {
             let proposal = Proposal(
                 id: String(Digest(of: Array(identity.utf8)).hex.prefix(12)), channel: channel, intent: intent, changes: update.changes,
                 proposer: signer, proposerKey: key, message: message, created: stamp.time,
-                expires: Timestamp.string(Date().addingTimeInterval(lifetime)), approvals: [])
+                expires: Timestamp.string((Timestamp.date(stamp.time) ?? Date()).addingTimeInterval(lifetime)), approvals: [])
             proposed = proposal
             if policy.requiredApprovals(for: update.changes) == 0 {
                 return StateUpdate(action: .approve, message: "proposal \(proposal.id) (no approvals needed): \(message)", changes: update.changes)
