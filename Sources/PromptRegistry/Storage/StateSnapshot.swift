@@ -91,8 +91,13 @@ struct StateSnapshot {
     /// less (or there is no parent and it is 0). A rewritten or truncated head is an integrity error.
     func checkedSeq() throws -> Int64 {
         let seq = try event().seq
+        guard parents.count <= 1 else {
+            throw PromptRegError(
+                .integrity, "state commit \(commit.short) has \(parents.count) parents: state history is linear, so it was not written by promptreg",
+                fix: "do not trust this registry's channels; restore the state ref from a clone or its reflog", remedy: .verify)
+        }
         let parentSeq = try parent()?.event().seq
-        guard parents.count <= 1, parentSeq.map({ $0 == seq - 1 }) ?? (seq == 0) else {
+        guard parentSeq.map({ $0 == seq - 1 }) ?? (seq == 0) else {
             throw PromptRegError(
                 .integrity,
                 "state commit \(commit.short) has sequence \(seq) but its parent has \(parentSeq.map(String.init) ?? "none"): the state history was rewritten or truncated",
