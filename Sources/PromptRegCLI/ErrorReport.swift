@@ -47,6 +47,7 @@ public enum ErrorReport {
         case .canaryTraffic: "promptreg promote NAME@VERSION canary --traffic 5 -m \"...\", then promptreg promote canary prod -m \"...\""
         case .createChannel(let name): "promptreg channel create \(name) -m \"...\""
         case .giveMessage: "pass -m \"...\""
+        case .revive(let bundle, let channel): "promptreg revive \(bundle) --channel \(channel) -m \"...\" (when it is safe again)"
         case .signWithKey: "pass --sign-with FILE (or set PROMPTREG_SIGNING_KEY, or git config promptreg.signingKey FILE)"
         case .propose: "promptreg propose NAME@VERSION CHANNEL -m \"...\", then promptreg approve ID -m \"...\" by another signer"
         case .upgrade: "install a newer promptreg (promptreg --version shows this one)"

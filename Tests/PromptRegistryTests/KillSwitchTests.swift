@@ -49,7 +49,7 @@ struct KillSwitchTests {
         #expect(kill.bundle == Self.agent && kill.channel == "prod")
         #expect(kill.reason == "leaks customer emails" && kill.by == "oncall" && kill.at == event.time)
         #expect(error.subject.bundle == Self.agent && error.subject.channel == "prod")
-        #expect(error.message.contains("leaks customer emails") && error.fix?.contains("promptreg revive") == true)
+        #expect(error.message.contains("leaks customer emails") && error.remedy == .revive(bundle: error.kill!.bundle, channel: error.kill!.channel))
         // Other bundles, other channels and pinned resolves answer as before.
         #expect(try registry.resolve(.channel(Self.agent, channel: "canary")).version == SemanticVersion(1, 0, 1))
         #expect(try registry.resolve(.pinned(.version(Self.agent, SemanticVersion(1, 0, 0)))).version == SemanticVersion(1, 0, 0))

@@ -156,7 +156,8 @@ extension Registry {
                 if try snapshot.trustPolicy()?.rule(for: channel).protected == true {
                     throw PromptRegError(
                         .forbidden, "\(channel) is protected: rolling back to a chosen version needs a proposal; an on-call rollback undoes the last change only",
-                        fix: "roll back without --to, or propose the version with 'promptreg propose'", subject: .init(channel: channel))
+                        fix: "roll back the last change without naming a version, or propose the version for approval", remedy: .propose,
+                        subject: .init(channel: channel))
                 }
                 let name = names[0]
                 let record = try Self.findVersion(.version(name, version), in: snapshot)

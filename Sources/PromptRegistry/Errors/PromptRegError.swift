@@ -129,8 +129,8 @@ public struct PromptRegError: Error, CustomStringConvertible, Sendable, Equatabl
         var error = PromptRegError(
             .killed,
             "\(record.channel) of \(record.bundle) is killed: \(record.reason) (by \(record.by) at \(record.at))",
-            fix: "run the agent's degraded path, or resolve a pinned NAME@VERSION; when it is safe again: promptreg revive \(record.bundle) --channel \(record.channel) -m \"...\"",
-            subject: .init(bundle: record.bundle, channel: record.channel))
+            fix: "run the agent's degraded path, or resolve a pinned version; when it is safe again, revive the channel",
+            remedy: .revive(bundle: record.bundle, channel: record.channel), subject: .init(bundle: record.bundle, channel: record.channel))
         error.kill = record
         return error
     }

@@ -37,6 +37,8 @@ public enum Remedy: Sendable, Equatable {
     case overrideGate
     /// Say why: writes are recorded with a message.
     case giveMessage
+    /// Put the killed channel of the bundle back in service, once it is safe.
+    case revive(bundle: String, channel: String)
     /// Sign the change with a key the trust policy lists.
     case signWithKey
     /// Propose the change to a protected channel for approval.

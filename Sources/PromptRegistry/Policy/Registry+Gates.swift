@@ -61,7 +61,7 @@ extension Registry {
     public func setGate(_ rule: GateRule, message: String, actor: String) throws -> StateEvent {
         try Names.checkChannel(rule.channel)
         try Self.checkSuite(rule.suite)
-        if let problem = rule.rangeProblem { throw PromptRegError(.invalidInput, problem, fix: "give --max-drop as a fraction, e.g. 0.03 for 3 %") }
+        if let problem = rule.rangeProblem { throw PromptRegError(.invalidInput, problem, fix: "give the largest allowed drop as a fraction, e.g. 0.03 for 3 %") }
         return try updateState(actor: actor) { snapshot, _ in
             try snapshot.requireDeclared(rule.channel)
             if try snapshot.gate(rule.channel) == rule {
