@@ -20,7 +20,7 @@ public enum BundleReference: Sendable, Hashable, CustomStringConvertible {
             guard let digest = Digest(parsing: parts[1]) else {
                 throw PromptRegError(
                     .invalidInput, "'\(Names.printable(parts[1]))' is not a digest",
-                    fix: "write sha256: followed by 64 lowercase hex digits, as 'promptreg show' prints it")
+                    fix: "write sha256: followed by 64 lowercase hex digits, as a bundle's digest is shown")
             }
             self = .digest(name, digest)
         } else {

@@ -140,7 +140,7 @@ struct RemoteSync {
                 throw PromptRegError(
                     .integrity,
                     "\(remote) has \(local) at \(tracked.target.short), but this registry has it at \(existing.short): published versions never change; nothing local changed",
-                    fix: "find out which copy was altered (promptreg verify here and on a fresh clone) before trusting either")
+                    fix: "find out which copy was altered (verify this registry and a fresh clone) before trusting either", remedy: .verify)
             default: break
             }
         }
@@ -164,7 +164,7 @@ struct RemoteSync {
         {
             throw PromptRegError(
                 .invalidInput, "the trusted state \(trusted.short) has sequence \(trustedSeq), not \(minimum.seq); nothing was cloned",
-                fix: "give the sequence number and the commit of the same state (promptreg pull --json prints both)")
+                fix: "give the sequence number and the commit of the same state (a pull's JSON output gives both)")
         }
         _ = try store.checkAccepted(state, seq: seq, against: minimum)
     }

@@ -122,11 +122,11 @@ extension Registry {
     /// (`forbidden`) without a policy or a listed key.
     private static func signedUnderPolicy(_ snapshot: StateSnapshot, to purpose: String) throws -> (TrustPolicy, String) {
         guard let policy = try snapshot.trustPolicy() else {
-            throw PromptRegError(.invalidInput, "this registry has no trust policy, so nothing needs approval", fix: "promote directly, or set a policy with 'promptreg policy set'")
+            throw PromptRegError(.invalidInput, "this registry has no trust policy, so nothing needs approval", fix: "promote directly, or set a trust policy first")
         }
         guard let principal = snapshot.store.signerPrincipals(under: policy).sorted().first else {
             throw PromptRegError(
-                .forbidden, "to \(purpose), sign with a key the trust policy lists", fix: "pass --sign-with FILE (or set PROMPTREG_SIGNING_KEY)")
+                .forbidden, "to \(purpose), sign with a key the trust policy lists", fix: "sign with a key the trust policy lists", remedy: .signWithKey)
         }
         return (policy, principal)
     }
@@ -149,7 +149,7 @@ extension Registry {
 
     private static func checkProposalID(_ id: String) throws {
         guard id.count == 12, id.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }) else {
-            throw PromptRegError(.invalidInput, "'\(Names.printable(id))' is not a proposal id (12 hexadecimal digits)", fix: "list the proposals with 'promptreg proposals'")
+            throw PromptRegError(.invalidInput, "'\(Names.printable(id))' is not a proposal id (12 hexadecimal digits)", fix: "list the pending proposals to find its id")
         }
     }
 }
