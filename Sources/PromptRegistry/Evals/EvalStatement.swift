@@ -54,7 +54,7 @@ public struct EvalStatement: Codable, Sendable, Equatable {
 extension EvalStatement: StoredDocument {
     var rangeProblem: String? {
         guard type == Self.statementType, predicateType == Self.resultPredicateType else {
-            return "not a promptreg eval statement (\(Names.printable(type)), \(Names.printable(predicateType)))"
+            return "not an eval statement in the format promptreg writes (\(Names.printable(type)), \(Names.printable(predicateType)))"
         }
         guard bundleDigest != nil else { return "its subject names no sha256 bundle digest" }
         return predicate.run.problem ?? sequenceProblem(predicate.seq)
