@@ -30,7 +30,7 @@ enum HistoryTrust: Equatable {
 }
 
 /// What is wrong with one state commit.
-struct StateProblem: Error {
+struct StateProblem {
     /// The state commit.
     let commit: CommitID
     /// Its sequence number, when its event could be read.

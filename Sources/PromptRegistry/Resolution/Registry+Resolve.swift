@@ -42,7 +42,7 @@ extension Registry {
             let newer = try store.checkAccepted(head.commit, seq: headSeq, against: mark)
             // A state a newer promptreg wrote is answered from the newest one this version understands.
             let snapshot = try head.understood()
-            let seq = try snapshot.event().seq
+            let seq = snapshot.commit == head.commit ? headSeq : try snapshot.event().seq
             try vet?(snapshot.commit, store)
             let answers = try requests.map { request in try resolve(request, in: snapshot, seq: seq) }
             // A reader without an anchor still answers, but marks as accepted only a state whose

@@ -163,19 +163,6 @@ struct StateSnapshot {
             ?? document(SemanticVersion.self, at: Layout.legacyDigestIndexFile(name, digest))
     }
 
-    /// The state files that record `record` as a published version of `name`: its record, its
-    /// digest index entry, and the bundle's `highest` file when it is now the highest.
-    func publishFiles(_ name: String, _ record: VersionRecord) throws -> [String: [UInt8]?] {
-        var files: [String: [UInt8]?] = [
-            Layout.versionRecordFile(name, record.version): CanonicalJSON.bytes(of: record),
-            Layout.digestIndexFile(name, record.digest): CanonicalJSON.bytes(of: record.version),
-        ]
-        if try highestVersion(of: name).map({ $0 < record.version }) ?? true {
-            files[Layout.highestFile(name)] = CanonicalJSON.bytes(of: record.version)
-        }
-        return files
-    }
-
     /// Channels that have ever had a pointer, sorted.
     func channels() throws -> [String] { try names(in: Layout.channelsDirectory).sorted() }
 

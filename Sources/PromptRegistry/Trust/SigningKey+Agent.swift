@@ -21,12 +21,6 @@ extension SigningKey {
         }
         return SigningKey(agentHeld: key, comment: comment, socket: socket)
     }
-
-    /// True when the private half is held by an ssh-agent rather than by this process.
-    public var isAgentHeld: Bool {
-        if case .agent = privateHalf { return true }
-        return false
-    }
 }
 
 /// A client of the ssh-agent protocol (draft-miller-ssh-agent) over the agent's Unix socket: the
